@@ -7,6 +7,7 @@ import (
 	"github.com/agentidp/agentidp/internal/store"
 )
 
+//nolint:gosec // G101: column names, not a credential.
 const secretCols = "id, org_id, agent_id, hash, created_at, expires_at, revoked_at"
 
 func scanSecret(s Scanner) (store.ClientSecret, error) {

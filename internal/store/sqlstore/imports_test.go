@@ -36,7 +36,7 @@ func TestImports(t *testing.T) {
 		{"store/pgtest", []string{modernc, postgres, sqlite}},
 	}
 	for _, tc := range tests {
-		out, err := exec.Command(goTool, "list", "-deps", internal+tc.pkg).CombinedOutput()
+		out, err := exec.CommandContext(t.Context(), goTool, "list", "-deps", internal+tc.pkg).CombinedOutput()
 		require.NoError(t, err, string(out))
 		for _, dep := range strings.Fields(string(out)) {
 			for _, bad := range tc.forbidden {

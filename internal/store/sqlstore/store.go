@@ -59,7 +59,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx store.Tx) error) error {
 // one race do not meet again, or until ctx ends.
 func backoff(ctx context.Context, attempt int) error {
 	d := time.Duration(1<<attempt) * time.Millisecond
-	d += rand.N(d)
+	d += rand.N(d) //nolint:gosec // G404: jitter needs spread, not unpredictability.
 
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestDevEndToEnd drives a fresh dev instance the way a script would:
+// only through bootstrap.json, HTTPS trusting the dev CA, and the
+// operations listener; then restarts it on the same data directory.
+func TestDevEndToEnd(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	p := startDev(t, dir)
+
+	// bootstrap.json holds exactly the contracted fields, privately.
+	path := filepath.Join(dir, bootstrapFile)
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var fields map[string]string
+	require.NoError(t, json.Unmarshal(data, &fields))
+	require.Equal(t, map[string]string{
+		"issuer_url":    p.boot.IssuerURL,
+		"admin_api_key": p.boot.AdminAPIKey,
+		"ca_cert":       filepath.Join(dir, "tls", "ca.pem"),
+		"authz_addr":    "",
+		"xds_addr":      "",
+		"metrics_addr":  p.boot.MetricsAddr,
+	}, fields)
+	require.True(t, strings.HasPrefix(p.boot.IssuerURL, "https://127.0.0.1:"))
+	for _, f := range []string{"hmac.key", "tls/ca-key.pem", "tls/server-key.pem"} {
+		info, err := os.Stat(filepath.Join(dir, f))
+		require.NoError(t, err)
+		require.Equal(t, os.FileMode(0o600), info.Mode().Perm(), f)
+	}
+
+	// The REST flow of the printed guide.
+	api := newAPIClient(t, p.boot)
+	code, org := api.do(http.MethodPost, "/v1/orgs", p.boot.AdminAPIKey, map[string]any{"name": "acme"})
+	require.Equal(t, http.StatusCreated, code, org)
+	orgID, _ := org["id"].(string)
+
+	code, ownerKey := api.do(http.MethodPost, "/v1/orgs/"+orgID+"/keys", p.boot.AdminAPIKey,
+		map[string]any{"role": "owner"})
+	require.Equal(t, http.StatusCreated, code, ownerKey)
+	key, _ := ownerKey["key"].(string)
+
+	code, agent := api.do(http.MethodPost, "/v1/agents", key,
+		map[string]any{"name": "billing-bot", "scopes": []string{"invoices:read"}})
+	require.Equal(t, http.StatusCreated, code, agent)
+	agentID, _ := agent["id"].(string)
+
+	code, sec := api.do(http.MethodPost, "/v1/agents/"+agentID+"/secrets", key, nil)
+	require.Equal(t, http.StatusCreated, code, sec)
+	require.Equal(t, agentID, sec["client_id"])
+	clientSecret, _ := sec["client_secret"].(string)
+	require.NotEmpty(t, clientSecret)
+
+	code, _ = api.do(http.MethodGet, "/v1/agents/"+agentID, "aidp.wrong", nil)
+	require.Equal(t, http.StatusUnauthorized, code)
+
+	// The operations listener.
+	ops := "http://" + p.boot.MetricsAddr
+	code, body := getPlain(t, ops+"/healthz")
+	require.Equal(t, http.StatusOK, code)
+	require.JSONEq(t, `{"status":"ok"}`, body)
+	code, body = getPlain(t, ops+"/readyz")
+	require.Equal(t, http.StatusOK, code)
+	require.JSONEq(t, `{"status":"ready"}`, body)
+	code, body = getPlain(t, ops+"/metrics")
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, body, "go_goroutines")
+	require.Contains(t, body, "process_start_time_seconds")
+	require.Contains(t, body, "agentidp_rest_requests_total", "the API registers on the same registry")
+
+	// The guide names the bootstrap file but never prints a secret, and the
+	// logs (at debug level) hold none either.
+	require.Contains(t, p.out.String(), path)
+	require.Contains(t, p.out.String(), p.boot.IssuerURL)
+	for _, s := range []string{p.boot.AdminAPIKey, key, clientSecret} {
+		require.NotContains(t, p.out.String(), s)
+		require.NotContains(t, p.logs.String(), s)
+	}
+
+	// A restart keeps the data, the admin key and the CA.
+	p.stop(t)
+	again := startDev(t, dir)
+	require.Equal(t, p.boot.AdminAPIKey, again.boot.AdminAPIKey)
+	require.Equal(t, p.boot.CACert, again.boot.CACert)
+
+	api = newAPIClient(t, again.boot)
+	code, got := api.do(http.MethodGet, "/v1/agents/"+agentID, key, nil)
+	require.Equal(t, http.StatusOK, code, got)
+	require.Equal(t, "billing-bot", got["name"])
+	code, _ = api.do(http.MethodGet, "/v1/orgs/"+orgID, again.boot.AdminAPIKey, nil)
+	require.Equal(t, http.StatusOK, code)
+	again.stop(t)
+
+	// With the database gone, the old admin key no longer works, so a new
+	// one replaces it.
+	for _, f := range []string{"agentidp.db", "agentidp.db-wal", "agentidp.db-shm"} {
+		require.NoError(t, os.RemoveAll(filepath.Join(dir, f)))
+	}
+	fresh := startDev(t, dir)
+	require.NotEqual(t, p.boot.AdminAPIKey, fresh.boot.AdminAPIKey)
+	code, _ = newAPIClient(t, fresh.boot).do(http.MethodPost, "/v1/orgs", fresh.boot.AdminAPIKey,
+		map[string]any{"name": "acme"})
+	require.Equal(t, http.StatusCreated, code)
+}
+
+func TestTwoDevInstancesSideBySide(t *testing.T) {
+	a := startDev(t, filepath.Join(t.TempDir(), "a"))
+	b := startDev(t, filepath.Join(t.TempDir(), "b"))
+
+	require.NotEqual(t, a.boot.IssuerURL, b.boot.IssuerURL)
+	require.NotEqual(t, a.boot.MetricsAddr, b.boot.MetricsAddr)
+	for _, p := range []*devProcess{a, b} {
+		code, _ := getPlain(t, "http://"+p.boot.MetricsAddr+"/readyz")
+		require.Equal(t, http.StatusOK, code)
+		code, org := newAPIClient(t, p.boot).do(http.MethodPost, "/v1/orgs", p.boot.AdminAPIKey,
+			map[string]any{"name": "acme"})
+		require.Equal(t, http.StatusCreated, code, org)
+	}
+
+	// Each trusts only its own CA.
+	wrong := newAPIClient(t, bootstrap{IssuerURL: b.boot.IssuerURL, CACert: a.boot.CACert})
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, wrong.base+"/v1/orgs", nil)
+	require.NoError(t, err)
+	resp, err := wrong.http.Do(req)
+	if err == nil {
+		_ = resp.Body.Close()
+	}
+	require.ErrorContains(t, err, "certificate signed by unknown authority")
+}
+
+func TestDevRejectsBadFlags(t *testing.T) {
+	code, _, stderr := run(t, nil, "dev", "--data-dir", t.TempDir(),
+		"--http-addr", "8443", "--log-level", "loud")
+	require.Equal(t, exitFailure, code)
+	require.Contains(t, stderr, `server.http_addr: must be host:port`)
+	require.Contains(t, stderr, `log.level: must be one of "debug", "info", "warn", "error"`)
+}
+
+func TestIssuerURL(t *testing.T) {
+	tests := []struct {
+		addr string
+		want string
+	}{
+		{"127.0.0.1:8443", "https://127.0.0.1:8443"},
+		{"[::1]:8443", "https://[::1]:8443"},
+		{"[::]:8443", "https://localhost:8443"},
+		{"0.0.0.0:1234", "https://localhost:1234"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.addr, func(t *testing.T) {
+			require.Equal(t, tt.want, issuerURL(tcpAddr(tt.addr)))
+		})
+	}
+}
+
+type tcpAddr string
+
+func (a tcpAddr) Network() string { return "tcp" }
+func (a tcpAddr) String() string  { return string(a) }

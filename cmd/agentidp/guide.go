@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// printGuide tells a person how to reach and drive the dev instance. It
+// never prints the super-admin key: the commands read it from
+// bootstrap.json, which only the user can read (mode 0600).
+func printGuide(w io.Writer, b bootstrap, bootstrapPath string) {
+	var g strings.Builder
+	line := func(format string, args ...any) { fmt.Fprintf(&g, format+"\n", args...) }
+
+	line("")
+	line("AgentIdP dev is running. Stop it with Ctrl-C.")
+	line("")
+	line("  API        %s/v1", b.IssuerURL)
+	line("  ops        http://%s/healthz  /readyz  /metrics", b.MetricsAddr)
+	line("  CA         %s", b.CACert)
+	line("  bootstrap  %s (holds the super-admin key: keep it private)", bootstrapPath)
+	line("")
+	line("Drive it from another shell (python3 only picks fields out of the JSON):")
+	line("")
+	line(`  j() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }`)
+	line("  B=%s", shellQuote(bootstrapPath))
+	line(`  URL=$(j issuer_url <"$B"); CA=$(j ca_cert <"$B"); ADMIN=$(j admin_api_key <"$B")`)
+	line(`  H='Content-Type: application/json'`)
+	line("")
+	line("  # 1. create an organisation (super-admin key)")
+	line(`  ORG=$(curl -sSf --cacert "$CA" -H "Authorization: Bearer $ADMIN" -H "$H" \`)
+	line(`    -d '{"name":"acme"}' "$URL/v1/orgs" | j id)`)
+	line("  # 2. create an owner key for it (shown once)")
+	line(`  KEY=$(curl -sSf --cacert "$CA" -H "Authorization: Bearer $ADMIN" -H "$H" \`)
+	line(`    -d '{"role":"owner"}' "$URL/v1/orgs/$ORG/keys" | j key)`)
+	line("  # 3. register an agent with the organisation's key")
+	line(`  AGENT=$(curl -sSf --cacert "$CA" -H "Authorization: Bearer $KEY" -H "$H" \`)
+	line(`    -d '{"name":"billing-bot","scopes":["invoices:read"]}' "$URL/v1/agents" | j id)`)
+	line("  # 4. give the agent a client secret: prints client_id and client_secret (shown once)")
+	line(`  curl -sSf --cacert "$CA" -H "Authorization: Bearer $KEY" -X POST "$URL/v1/agents/$AGENT/secrets"`)
+	line("")
+	line("  # health, readiness and metrics (plain HTTP)")
+	line(`  curl -sS http://%s/readyz`, b.MetricsAddr)
+	line("")
+	_, _ = io.WriteString(w, g.String())
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,251 @@
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/agentidp/agentidp/internal/secret"
+)
+
+// Storage drivers.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "postgres"
+)
+
+// Roles a process can run. Only the issuer exists so far; authz, xds and
+// federation join this list as they are built.
+const (
+	RoleIssuer = "issuer"
+)
+
+// Log formats.
+const (
+	FormatJSON = "json"
+	FormatText = "text"
+)
+
+// SQLiteFile is the database file name inside the data directory when
+// storage.sqlite.path is not set.
+const SQLiteFile = "agentidp.db"
+
+// Config is the whole configuration of one agentidp process. The yaml
+// tags are the key paths of the configuration file; the environment
+// variable of a key is AGENTIDP_ followed by its path in upper case with
+// dots turned into underscores.
+type Config struct {
+	// DataDir holds the embedded database and, for dev, the generated key
+	// and certificates. Empty means no data directory.
+	DataDir string `yaml:"data_dir"`
+	// Roles lists the parts of AgentIdP this process runs.
+	Roles     []string  `yaml:"roles"`
+	Server    Server    `yaml:"server"`
+	Storage   Storage   `yaml:"storage"`
+	Secrets   Secrets   `yaml:"secrets"`
+	RateLimit RateLimit `yaml:"rate_limit"`
+	Log       Log       `yaml:"log"`
+}
+
+// Server configures the REST listener and the metrics/health listener.
+type Server struct {
+	// HTTPAddr is host:port of the REST API (HTTPS unless TLS is
+	// disabled). Port 0 picks a free port.
+	HTTPAddr string `yaml:"http_addr"`
+	// MetricsAddr is host:port of the plaintext listener that serves
+	// /metrics, /healthz and /readyz. Port 0 picks a free port.
+	MetricsAddr string `yaml:"metrics_addr"`
+	TLS         TLS    `yaml:"tls"`
+	// MaxBodyBytes caps a request body; larger bodies get 413.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// ShutdownTimeout bounds how long in-flight requests may run after a
+	// stop signal before their connections are closed.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// ReadHeaderTimeout bounds reading request headers; it is the main
+	// defence against slow-header clients holding connections.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// WriteTimeout bounds writing a response, counted from the end of the
+	// request headers.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// IdleTimeout is how long a keep-alive connection may sit unused.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+}
+
+// TLS configures the certificate of the REST listener.
+type TLS struct {
+	// CertFile and KeyFile are PEM files: the certificate chain, leaf
+	// first, and its private key.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// Disabled serves plaintext HTTP. It is accepted only when HTTPAddr
+	// listens on a loopback address, e.g. behind a local TLS proxy.
+	Disabled bool `yaml:"disabled"`
+}
+
+// Storage selects and configures the storage backend.
+type Storage struct {
+	// Driver is "sqlite" (embedded, single node) or "postgres" (shared by
+	// several instances).
+	Driver   string   `yaml:"driver"`
+	SQLite   SQLite   `yaml:"sqlite"`
+	Postgres Postgres `yaml:"postgres"`
+}
+
+// SQLite configures the embedded store.
+type SQLite struct {
+	// Path of the database file; empty means data_dir/agentidp.db.
+	Path string `yaml:"path"`
+}
+
+// Postgres configures the PostgreSQL store.
+type Postgres struct {
+	// URL is a libpq connection URL. It usually holds a password: prefer
+	// AGENTIDP_STORAGE_POSTGRES_URL over writing it into the file.
+	URL string `yaml:"url"`
+	// MaxConns caps the connection pool of this process.
+	MaxConns int32 `yaml:"max_conns"`
+	// Schema holds AgentIdP's tables; empty means the connection's
+	// search_path default.
+	Schema string `yaml:"schema"`
+}
+
+// Secrets configures the server key under which bearer secrets are
+// hashed. Changing it invalidates every issued API key and client secret.
+type Secrets struct {
+	// HMACKeyFile holds at least 32 raw random bytes.
+	HMACKeyFile string `yaml:"hmac_key_file"`
+	// HMACKey is the key as base64, taken only from the environment
+	// (AGENTIDP_SECRETS_HMAC_KEY) so that it never sits in a config file.
+	HMACKey Sensitive `yaml:"-" env:"AGENTIDP_SECRETS_HMAC_KEY"`
+}
+
+// RateLimit configures the token buckets in front of the REST API. A
+// request must find a token in the global bucket and in its
+// organisation's bucket.
+type RateLimit struct {
+	// GlobalRPS is the sustained request rate of the whole process.
+	GlobalRPS float64 `yaml:"global_rps"`
+	// GlobalBurst is how many requests may arrive at once.
+	GlobalBurst int `yaml:"global_burst"`
+	// OrgRPS is the sustained request rate of one organisation.
+	OrgRPS float64 `yaml:"org_rps"`
+	// OrgBurst is how many requests one organisation may send at once.
+	OrgBurst int `yaml:"org_burst"`
+}
+
+// Log configures the process logger.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level"`
+	// Format is json or text.
+	Format string `yaml:"format"`
+}
+
+// Sensitive is a configuration value that must never be printed: its
+// String and LogValue hide it.
+type Sensitive string
+
+// String returns a placeholder, never the value.
+func (s Sensitive) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[REDACTED]"
+}
+
+// LogValue implements slog.LogValuer.
+func (s Sensitive) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Default returns the configuration used for every key the file, the
+// environment and the flags leave unset.
+func Default() Config {
+	return Config{
+		Roles: []string{RoleIssuer},
+		Server: Server{
+			HTTPAddr:          ":8443",
+			MetricsAddr:       ":9464",
+			MaxBodyBytes:      1 << 20,
+			ShutdownTimeout:   15 * time.Second,
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+		},
+		Storage: Storage{
+			Driver:   DriverSQLite,
+			Postgres: Postgres{MaxConns: 10},
+		},
+		RateLimit: RateLimit{
+			GlobalRPS:   200,
+			GlobalBurst: 400,
+			OrgRPS:      20,
+			OrgBurst:    40,
+		},
+		Log: Log{Level: "info", Format: FormatJSON},
+	}
+}
+
+// Dev returns the configuration of `agentidp dev`: everything lives in
+// dataDir, listeners bind to loopback only, and logs are human-readable.
+func Dev(dataDir string) Config {
+	c := Default()
+	c.DataDir = dataDir
+	c.Server.HTTPAddr = "127.0.0.1:8443"
+	c.Server.MetricsAddr = "127.0.0.1:9464"
+	c.Server.TLS.CertFile = filepath.Join(dataDir, "tls", "server.pem")
+	c.Server.TLS.KeyFile = filepath.Join(dataDir, "tls", "server-key.pem")
+	c.Secrets.HMACKeyFile = filepath.Join(dataDir, "hmac.key")
+	c.Log.Format = FormatText
+	return c
+}
+
+// SQLitePath returns the database file of the SQLite store.
+func (c *Config) SQLitePath() string {
+	if c.Storage.SQLite.Path != "" {
+		return c.Storage.SQLite.Path
+	}
+	return filepath.Join(c.DataDir, SQLiteFile)
+}
+
+// LoadHMACKey returns the server hashing key from the environment value
+// or, when that is empty, from secrets.hmac_key_file. It checks the
+// length; errors never contain key material.
+func (c *Config) LoadHMACKey() ([]byte, error) {
+	var key []byte
+	if c.Secrets.HMACKey != "" {
+		k, err := decodeKey(string(c.Secrets.HMACKey))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", envHMACKey, err)
+		}
+		key = k
+	} else {
+		k, err := os.ReadFile(c.Secrets.HMACKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("secrets.hmac_key_file: %w", err)
+		}
+		key = k
+	}
+	if len(key) < secret.MinKeyBytes {
+		return nil, fmt.Errorf("secrets: hmac key has %d bytes, need at least %d",
+			len(key), secret.MinKeyBytes)
+	}
+	return key, nil
+}
+
+func decodeKey(s string) ([]byte, error) {
+	for _, enc := range []*base64.Encoding{
+		base64.StdEncoding, base64.RawStdEncoding,
+		base64.URLEncoding, base64.RawURLEncoding,
+	} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b, nil
+		}
+	}
+	return nil, errors.New("not valid base64")
+}

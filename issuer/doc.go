@@ -1,0 +1,16 @@
+// Package issuer is the service layer of AgentIdP's issuer: the business
+// rules of organisations, operators, API keys, agents and their credentials
+// (client secrets and public keys), and the authentication and authorisation
+// of the callers who manage them. It will also own the rules of OAuth 2.0
+// and OIDC (client authentication, token minting), whose endpoints will be a
+// transport subpackage beside rest.
+//
+// Every change goes through one store transaction that writes the change,
+// its audit record and its outbox event together, so a refused request
+// leaves nothing half-written. Transport concerns (HTTP routes, JSON bodies,
+// problem documents, rate limits) belong to the subpackage rest.
+//
+// This package must never import net/http itself, a storage backend or a
+// database driver: it talks to storage only through the store interfaces
+// (internal/archtest and deps_test.go keep this true).
+package issuer

@@ -1,0 +1,124 @@
+package rest
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/agentidp/agentidp/issuer"
+)
+
+// handlerFunc serves one route for an admitted caller. It writes the
+// success response itself and returns any error for fail to answer.
+type handlerFunc func(s *Server, w http.ResponseWriter, r *http.Request, p issuer.Principal) error
+
+// route is one endpoint of the API.
+type route struct {
+	method string
+	// path is a ServeMux path pattern, spelt as in api/openapi.yaml.
+	path string
+	// op is what the route does; zero marks a public route that needs no
+	// key.
+	op issuer.Operation
+	// target names the path value that identifies the object acted on, for
+	// the audit record of a denial; empty when there is none.
+	target string
+	handle handlerFunc
+}
+
+// routes is the route table: every endpoint the server registers. The
+// tests compare it with the OpenAPI document in both directions.
+var routes = []route{
+	{"GET", "/v1/openapi.yaml", 0, "", (*Server).openAPI},
+
+	{"POST", "/v1/orgs", issuer.OpOrgCreate, "", (*Server).createOrg},
+	{"GET", "/v1/orgs", issuer.OpOrgList, "", (*Server).listOrgs},
+	{"GET", "/v1/orgs/{org_id}", issuer.OpOrgRead, "org_id", (*Server).getOrg},
+	{"PATCH", "/v1/orgs/{org_id}", issuer.OpOrgUpdate, "org_id", (*Server).updateOrg},
+	{"POST", "/v1/orgs/{org_id}/suspend", issuer.OpOrgSuspend, "org_id", (*Server).suspendOrg},
+	{"POST", "/v1/orgs/{org_id}/reactivate", issuer.OpOrgReactivate, "org_id",
+		(*Server).reactivateOrg},
+	{"DELETE", "/v1/orgs/{org_id}", issuer.OpOrgDelete, "org_id", (*Server).deleteOrg},
+	{"POST", "/v1/orgs/{org_id}/keys", issuer.OpOrgKeyCreate, "org_id", (*Server).createOrgKey},
+
+	{"GET", "/v1/org", issuer.OpOwnOrgRead, "", (*Server).currentOrg},
+
+	{"POST", "/v1/operators", issuer.OpOperatorCreate, "", (*Server).createOperator},
+	{"GET", "/v1/operators", issuer.OpOperatorList, "", (*Server).listOperators},
+	{"GET", "/v1/operators/{id}", issuer.OpOperatorRead, "id", (*Server).getOperator},
+	{"PATCH", "/v1/operators/{id}", issuer.OpOperatorUpdate, "id", (*Server).updateOperator},
+	{"DELETE", "/v1/operators/{id}", issuer.OpOperatorDelete, "id", (*Server).deleteOperator},
+
+	{"POST", "/v1/api-keys", issuer.OpAPIKeyCreate, "", (*Server).createAPIKey},
+	{"GET", "/v1/api-keys", issuer.OpAPIKeyList, "", (*Server).listAPIKeys},
+	{"POST", "/v1/api-keys/{id}/revoke", issuer.OpAPIKeyRevoke, "id", (*Server).revokeAPIKey},
+
+	{"POST", "/v1/agents", issuer.OpAgentCreate, "", (*Server).createAgent},
+	{"GET", "/v1/agents", issuer.OpAgentList, "", (*Server).listAgents},
+	{"GET", "/v1/agents/{id}", issuer.OpAgentRead, "id", (*Server).getAgent},
+	{"PATCH", "/v1/agents/{id}", issuer.OpAgentUpdate, "id", (*Server).updateAgent},
+	{"POST", "/v1/agents/{id}/suspend", issuer.OpAgentSuspend, "id", (*Server).suspendAgent},
+	{"POST", "/v1/agents/{id}/reactivate", issuer.OpAgentReactivate, "id",
+		(*Server).reactivateAgent},
+	{"POST", "/v1/agents/{id}/revoke", issuer.OpAgentRevoke, "id", (*Server).revokeAgent},
+
+	{"POST", "/v1/agents/{id}/secrets", issuer.OpSecretCreate, "id", (*Server).createSecret},
+	{"GET", "/v1/agents/{id}/secrets", issuer.OpSecretList, "id", (*Server).listSecrets},
+	{"POST", "/v1/agents/{id}/secrets/{secret_id}/revoke", issuer.OpSecretRevoke, "secret_id",
+		(*Server).revokeSecret},
+	{"POST", "/v1/agents/{id}/keys", issuer.OpAgentKeyCreate, "id", (*Server).addAgentKey},
+	{"GET", "/v1/agents/{id}/keys", issuer.OpAgentKeyList, "id", (*Server).listAgentKeys},
+	{"POST", "/v1/agents/{id}/keys/{kid}/revoke", issuer.OpAgentKeyRevoke, "kid",
+		(*Server).revokeAgentKey},
+
+	{"GET", "/v1/audit", issuer.OpAuditList, "", (*Server).listAudit},
+}
+
+// routeMux registers the route table, a 405 problem for every known path
+// asked with another method, and a 404 problem for everything else.
+func (s *Server) routeMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	allowed := make(map[string][]string)
+	for _, rt := range routes {
+		mux.Handle(rt.method+" "+rt.path, s.endpoint(rt))
+		allowed[rt.path] = append(allowed[rt.path], rt.method)
+	}
+
+	for path, methods := range allowed {
+		if slices.Contains(methods, "GET") {
+			methods = append(methods, "HEAD")
+		}
+		slices.Sort(methods)
+		mux.Handle(path, s.methodNotAllowed(strings.Join(methods, ", ")))
+	}
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, &httpError{kind: kindNotFound, detail: "no such route"})
+	}))
+	return mux
+}
+
+// endpoint serves one route: it admits the caller (unless the route is
+// public) and runs the handler.
+func (s *Server) endpoint(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p issuer.Principal
+		if rt.op != 0 {
+			var err error
+			if p, r, err = s.admit(w, r, rt); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		if err := rt.handle(s, w, r, p); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// methodNotAllowed answers a known path asked with an unsupported method.
+func (s *Server) methodNotAllowed(allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, &httpError{kind: kindMethod, allow: allow,
+			detail: "this path does not support method " + methodLabel(r.Method)})
+	})
+}
