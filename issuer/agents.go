@@ -18,6 +18,10 @@ type AgentInput struct {
 	Metadata map[string]string
 	// Scopes are the OAuth scopes the agent may be granted.
 	Scopes []string
+	// TokenTTLSeconds is the lifetime of the agent's access tokens: 0
+	// inherits its organisation's, otherwise MinTTL up to the deployment's
+	// ceiling.
+	TokenTTLSeconds int64
 }
 
 // AgentPatch lists the fields of an agent to change; nil leaves a field as
@@ -28,6 +32,9 @@ type AgentPatch struct {
 	Owner       *string
 	Metadata    *map[string]string
 	Scopes      *[]string
+	// TokenTTLSeconds sets the token lifetime as in AgentInput; 0 returns
+	// to inheriting the organisation's.
+	TokenTTLSeconds *int64
 }
 
 // AgentQuery selects agents in ListAgents. Empty fields match everything.
@@ -39,14 +46,14 @@ type AgentQuery struct {
 	NamePrefix string
 }
 
-// checkAgent validates an agent as it will be stored.
-func checkAgent(a store.Agent) error {
-	var v problems
-	checkText(&v, "name", a.Name, 1, MaxNameLen)
-	checkLongText(&v, "description", a.Description, MaxDescriptionLen)
-	checkText(&v, "owner", a.Owner, 0, MaxOwnerLen)
-	checkMetadata(&v, a.Metadata)
-	checkScopes(&v, a.Scopes)
+// checkAgent validates an agent as it will be stored, adding to the
+// problems v already holds, and returns them all.
+func checkAgent(v *problems, a store.Agent) error {
+	checkText(v, "name", a.Name, 1, MaxNameLen)
+	checkLongText(v, "description", a.Description, MaxDescriptionLen)
+	checkText(v, "owner", a.Owner, 0, MaxOwnerLen)
+	checkMetadata(v, a.Metadata)
+	checkScopes(v, a.Scopes)
 	return v.err()
 }
 
@@ -62,9 +69,11 @@ func (s *Service) CreateAgent(ctx context.Context, p Principal,
 	if err := s.Permit(ctx, p, OpAgentCreate, ""); err != nil {
 		return store.Agent{}, err
 	}
+	var v problems
 	a := store.Agent{OrgID: p.OrgID, Name: in.Name, Description: in.Description,
-		Owner: in.Owner, Metadata: in.Metadata, Scopes: in.Scopes, Status: store.AgentActive}
-	if err := checkAgent(a); err != nil {
+		Owner: in.Owner, Metadata: in.Metadata, Scopes: in.Scopes, Status: store.AgentActive,
+		TokenTTL: tokenTTL(&v, in.TokenTTLSeconds, s.maxTTL)}
+	if err := checkAgent(&v, a); err != nil {
 		return store.Agent{}, err
 	}
 
@@ -146,15 +155,20 @@ func (s *Service) UpdateAgent(ctx context.Context, p Principal, id string,
 	}
 
 	return s.changeAgent(ctx, p, OpAgentUpdate, id, func(a *store.Agent) ([]event, error) {
+		var v problems
 		applyAgentPatch(a, in)
-		if err := checkAgent(*a); err != nil {
+		if in.TokenTTLSeconds != nil {
+			a.TokenTTL = tokenTTL(&v, *in.TokenTTLSeconds, s.maxTTL)
+		}
+		if err := checkAgent(&v, *a); err != nil {
 			return nil, err
 		}
 		return []event{agentEvent(*a, "agent.updated")}, nil
 	})
 }
 
-// applyAgentPatch copies the set fields of in onto a.
+// applyAgentPatch copies the set fields of in onto a, all but the token
+// lifetime, which UpdateAgent checks as it copies it.
 func applyAgentPatch(a *store.Agent, in AgentPatch) {
 	if in.Name != nil {
 		a.Name = *in.Name

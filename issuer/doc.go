@@ -1,9 +1,10 @@
 // Package issuer is the service layer of AgentIdP's issuer: the business
 // rules of organisations, operators, API keys, agents and their credentials
-// (client secrets and public keys), and the authentication and authorisation
-// of the callers who manage them. It will also own the rules of OAuth 2.0
-// and OIDC (client authentication, token minting), whose endpoints will be a
-// transport subpackage beside rest.
+// (client secrets and public keys), the token lifetimes organisations and
+// agents may set, the super-admin administration of the deployment's
+// signing keys (through a KeyManager, which internal/keys implements), and
+// the authentication and authorisation of the callers who manage them. The
+// OAuth 2.0 and OIDC endpoints are the subpackage oauth, beside rest.
 //
 // Every change goes through one store transaction that writes the change,
 // its audit record and its outbox event together, so a refused request

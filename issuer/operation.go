@@ -23,6 +23,9 @@ const (
 	OpOrgReactivate
 	OpOrgDelete
 	OpOrgKeyCreate
+	OpSigningKeyList
+	OpSigningKeyRotate
+	OpSigningKeyRemove
 
 	OpOwnOrgRead
 	OpOperatorCreate
@@ -75,6 +78,10 @@ var policies = [opCount]policy{
 	OpOrgReactivate: {action: "org.reactivate", admin: true, write: true},
 	OpOrgDelete:     {action: "org.delete", admin: true, write: true},
 	OpOrgKeyCreate:  {action: "apikey.create", admin: true, write: true},
+
+	OpSigningKeyList:   {action: "signingkey.list", admin: true},
+	OpSigningKeyRotate: {action: "signingkey.rotate", admin: true, write: true},
+	OpSigningKeyRemove: {action: "signingkey.remove", admin: true, write: true},
 
 	OpOwnOrgRead:     {action: "org.read", role: store.RoleViewer},
 	OpOperatorCreate: {action: "operator.create", role: store.RoleAdmin, write: true},

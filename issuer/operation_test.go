@@ -21,6 +21,11 @@ func TestPolicies(t *testing.T) {
 	}{
 		{"a super-admin creates organizations", admin, OpOrgCreate, nil},
 		{"a super-admin does not register agents", admin, OpAgentCreate, ErrForbidden},
+		{"a super-admin rotates signing keys", admin, OpSigningKeyRotate, nil},
+		{"an owner does not rotate signing keys",
+			org(store.RoleOwner, store.OrgActive), OpSigningKeyRotate, ErrForbidden},
+		{"an owner does not list signing keys",
+			org(store.RoleOwner, store.OrgActive), OpSigningKeyList, ErrForbidden},
 		{"an owner does not create organizations",
 			org(store.RoleOwner, store.OrgActive), OpOrgCreate, ErrForbidden},
 		{"a viewer reads agents", org(store.RoleViewer, store.OrgActive), OpAgentRead, nil},

@@ -13,12 +13,20 @@ import (
 // OrgInput describes a new organisation.
 type OrgInput struct {
 	Name string
+	// TokenTTLSeconds is the lifetime of the access tokens of the
+	// organisation's agents that set none of their own: 0 inherits the
+	// deployment's default, otherwise MinTTL up to the deployment's
+	// ceiling.
+	TokenTTLSeconds int64
 }
 
 // OrgPatch lists the fields of an organisation to change; nil leaves a
 // field as it is.
 type OrgPatch struct {
 	Name *string
+	// TokenTTLSeconds sets the token lifetime as in OrgInput; 0 returns
+	// to inheriting the deployment's.
+	TokenTTLSeconds *int64
 }
 
 // CreateAdminKey creates a super-admin key named name and returns the key,
@@ -62,6 +70,7 @@ func (s *Service) CreateOrg(ctx context.Context, p Principal, in OrgInput) (stor
 	}
 	var v problems
 	checkText(&v, "name", in.Name, 1, MaxNameLen)
+	ttl := tokenTTL(&v, in.TokenTTLSeconds, s.maxTTL)
 	if err := v.err(); err != nil {
 		return store.Org{}, err
 	}
@@ -69,7 +78,7 @@ func (s *Service) CreateOrg(ctx context.Context, p Principal, in OrgInput) (stor
 	var org store.Org
 	err := s.adminWrite(ctx, func(tx store.Tx, now time.Time) error {
 		org = store.Org{ID: ids.NewAt(ids.Org, now), Name: in.Name, Status: store.OrgActive,
-			CreatedAt: now, UpdatedAt: now}
+			CreatedAt: now, UpdatedAt: now, TokenTTL: ttl}
 		if err := tx.CreateOrg(ctx, org); err != nil {
 			return fmt.Errorf("create organization: %w", mapStoreErr(err, "organization"))
 		}
@@ -163,7 +172,7 @@ func lockOrg(ctx context.Context, tx store.Tx, id string) (store.Org, error) {
 	return org, nil
 }
 
-// UpdateOrg changes an organisation's name.
+// UpdateOrg changes an organisation's name and token lifetime.
 func (s *Service) UpdateOrg(ctx context.Context, p Principal, id string,
 	in OrgPatch) (store.Org, error) {
 	if err := s.Permit(ctx, p, OpOrgUpdate, id); err != nil {
@@ -173,6 +182,10 @@ func (s *Service) UpdateOrg(ctx context.Context, p Principal, id string,
 	if in.Name != nil {
 		checkText(&v, "name", *in.Name, 1, MaxNameLen)
 	}
+	var ttl time.Duration
+	if in.TokenTTLSeconds != nil {
+		ttl = tokenTTL(&v, *in.TokenTTLSeconds, s.maxTTL)
+	}
 	if err := v.err(); err != nil {
 		return store.Org{}, err
 	}
@@ -180,6 +193,9 @@ func (s *Service) UpdateOrg(ctx context.Context, p Principal, id string,
 	return s.changeOrg(ctx, p, OpOrgUpdate, id, "org.updated", func(o *store.Org) error {
 		if in.Name != nil {
 			o.Name = *in.Name
+		}
+		if in.TokenTTLSeconds != nil {
+			o.TokenTTL = ttl
 		}
 		return nil
 	})

@@ -13,12 +13,24 @@ import (
 	"github.com/agentidp/agentidp/internal/store"
 )
 
+// DefaultMaxTokenTTL is the ceiling on token lifetimes when
+// Config.MaxTokenTTL is zero; it is also the default of tokens.max_ttl.
+const DefaultMaxTokenTTL = time.Hour
+
 // Config configures a Service.
 type Config struct {
 	// Store holds every object; required.
 	Store store.Store
 	// Hasher hashes API keys and client secrets; required.
 	Hasher *secret.Hasher
+	// SigningKeys manages the deployment's signing keys for the
+	// super-admin signing key operations; nil makes them answer that the
+	// keys are not found, for a Service that mints no tokens.
+	SigningKeys KeyManager
+	// MaxTokenTTL is the deployment's ceiling on access token lifetimes:
+	// the longest token_ttl_seconds an organisation or agent may set. It
+	// must be at least MinTTL; zero means DefaultMaxTokenTTL.
+	MaxTokenTTL time.Duration
 	// Now is the clock; nil means time.Now. Tests inject a fixed clock to
 	// expire keys without waiting.
 	Now func() time.Time
@@ -29,6 +41,8 @@ type Config struct {
 type Service struct {
 	store  store.Store
 	hasher *secret.Hasher
+	keys   KeyManager
+	maxTTL time.Duration
 	now    func() time.Time
 }
 
@@ -40,12 +54,25 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Hasher == nil {
 		return nil, errors.New("new issuer: hasher is required")
 	}
+	if cfg.MaxTokenTTL == 0 {
+		cfg.MaxTokenTTL = DefaultMaxTokenTTL
+	}
+	if cfg.MaxTokenTTL < MinTTL {
+		return nil, fmt.Errorf("new issuer: MaxTokenTTL %s is shorter than %s",
+			cfg.MaxTokenTTL, MinTTL)
+	}
 
-	s := &Service{store: cfg.Store, hasher: cfg.Hasher, now: cfg.Now}
+	s := &Service{store: cfg.Store, hasher: cfg.Hasher, keys: cfg.SigningKeys,
+		maxTTL: cfg.MaxTokenTTL, now: cfg.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	return s, nil
+}
+
+// MaxTokenTTL returns the deployment's ceiling on access token lifetimes.
+func (s *Service) MaxTokenTTL() time.Duration {
+	return s.maxTTL
 }
 
 // clock returns the current time at the precision the store keeps.

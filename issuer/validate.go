@@ -176,6 +176,21 @@ func lifetime(p *problems, field string, secs *int64, def, hi time.Duration) tim
 	return time.Duration(*secs) * time.Second
 }
 
+// tokenTTL turns a token_ttl_seconds into a lifetime: 0 inherits (from
+// the organisation, or the deployment), anything else must lie within
+// [MinTTL, ceiling].
+func tokenTTL(p *problems, secs int64, ceiling time.Duration) time.Duration {
+	if secs == 0 {
+		return 0
+	}
+	lo, hi := int64(MinTTL/time.Second), int64(ceiling/time.Second)
+	if secs < lo || secs > hi {
+		p.add("token_ttl_seconds", "must be 0 (inherit) or between %d and %d seconds", lo, hi)
+		return 0
+	}
+	return time.Duration(secs) * time.Second
+}
+
 // overlap turns an optional rotation overlap into a duration; ok is false
 // when none was asked for.
 func overlap(p *problems, secs *int64) (d time.Duration, ok bool) {

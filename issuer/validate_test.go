@@ -3,6 +3,7 @@ package issuer
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -40,7 +41,7 @@ func TestCheckAgent(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a := ok
 			tc.edit(&a)
-			err := checkAgent(a)
+			err := checkAgent(&problems{}, a)
 			if tc.field == "" {
 				require.NoError(t, err)
 				return
@@ -53,7 +54,7 @@ func TestCheckAgent(t *testing.T) {
 }
 
 func TestValidationReportsEveryProblem(t *testing.T) {
-	err := checkAgent(store.Agent{Name: "", Owner: "\x01", Scopes: []string{"a", "a"}})
+	err := checkAgent(&problems{}, store.Agent{Name: "", Owner: "\x01", Scopes: []string{"a", "a"}})
 
 	var ve *ValidationError
 	require.ErrorAs(t, err, &ve)
@@ -65,6 +66,35 @@ func TestValidationReportsEveryProblem(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalid)
 }
 
+func TestTokenTTL(t *testing.T) {
+	tests := []struct {
+		name string
+		secs int64
+		want time.Duration
+		ok   bool
+	}{
+		{"zero inherits", 0, 0, true},
+		{"a minute is the least", 60, time.Minute, true},
+		{"the ceiling itself is allowed", 3600, time.Hour, true},
+		{"59 seconds are refused", 59, 0, false},
+		{"a negative lifetime is refused", -60, 0, false},
+		{"one second over the ceiling is refused", 3601, 0, false},
+		{"a lifetime that would overflow is refused", 1 << 62, 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var p problems
+			require.Equal(t, tc.want, tokenTTL(&p, tc.secs, time.Hour))
+			if tc.ok {
+				require.NoError(t, p.err())
+				return
+			}
+			require.Equal(t, []FieldError{{Field: "token_ttl_seconds",
+				Message: "must be 0 (inherit) or between 60 and 3600 seconds"}}, p.fields)
+		})
+	}
+}
+
 func FuzzCheckAgent(f *testing.F) {
 	f.Add("name", "desc", "owner", "k", "v", "scope")
 	f.Add("", "", "", "", "", "")
@@ -73,7 +103,7 @@ func FuzzCheckAgent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, desc, owner, k, v, scope string) {
 		a := store.Agent{Name: name, Description: desc, Owner: owner,
 			Metadata: map[string]string{k: v}, Scopes: []string{scope}}
-		err := checkAgent(a)
+		err := checkAgent(&problems{}, a)
 		if err == nil && (name == "" || !scopeToken(scope)) {
 			t.Fatalf("accepted agent %+v", a)
 		}

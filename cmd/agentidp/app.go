@@ -9,9 +9,14 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/agentidp/agentidp/internal/auditlog"
 	"github.com/agentidp/agentidp/internal/config"
+	"github.com/agentidp/agentidp/internal/keys"
 	"github.com/agentidp/agentidp/internal/secret"
 	"github.com/agentidp/agentidp/internal/telemetry"
+	"github.com/agentidp/agentidp/issuer/oauth"
 	"github.com/agentidp/agentidp/issuer/rest"
 )
 
@@ -42,24 +47,84 @@ func (l *listeners) close() {
 	_ = l.metrics.Close()
 }
 
-// instance is what dev and serve both run: the REST API and the
-// operations listener over one store.
+// instance is what dev and serve both run: the REST API and the OAuth
+// endpoints on one HTTPS listener, and the operations listener, over one
+// store and one started set of signing keys.
 type instance struct {
 	cfg    *config.Config
 	log    *slog.Logger
 	store  backend
 	hasher *secret.Hasher
+	keys   *keys.Manager
 	tls    *tls.Config // nil serves plaintext (loopback only, see config)
 	ln     *listeners
 }
 
-// run serves until ctx is done or a server fails, then shuts the servers
-// down gracefully. The caller closes the store afterwards.
-func (in *instance) run(ctx context.Context) error {
+// servers are what an instance serves, built before it announces itself
+// so that a bad setting fails the start rather than the first request.
+type servers struct {
+	audit  *auditlog.Writer
+	api    *rest.Server
+	tokens *oauth.Server
+	ops    http.Handler
+}
+
+// build makes the servers, every one registering its metrics on one
+// registry that the operations listener exposes.
+func (in *instance) build() (*servers, error) {
 	reg := telemetry.NewRegistry()
+	audit, err := auditlog.New(auditlog.Config{
+		Store:      in.store,
+		Logger:     in.log.With(slog.String("component", "auditlog")),
+		Registerer: reg,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build audit writer: %w", err)
+	}
+	api, err := in.restServer(reg)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := in.oauthServer(reg, audit)
+	if err != nil {
+		return nil, err
+	}
+	ops := telemetry.NewOpsHandler(telemetry.OpsConfig{
+		Gatherer: reg,
+		Checks:   []telemetry.Check{{Name: "store", Run: in.store.Ping}},
+		Logger:   in.log.With(slog.String("component", "ops")),
+	})
+	return &servers{audit: audit, api: api, tokens: tokens, ops: ops}, nil
+}
+
+// run serves sv until ctx is done or a task fails, then shuts the servers
+// down gracefully and, after them, the audit writer. The caller closes the
+// store afterwards.
+func (in *instance) run(ctx context.Context, sv *servers) error {
+	in.log.InfoContext(ctx, "serving",
+		slog.String("http_addr", in.ln.http.Addr().String()),
+		slog.Bool("tls", in.tls != nil),
+		slog.String("issuer_url", in.cfg.Issuer.URL),
+		slog.String("metrics_addr", in.ln.metrics.Addr().String()))
+	err := runLayered(ctx,
+		[]task{in.drain(sv.audit)},
+		[]task{
+			in.serve("issuer", in.httpServer(issuerHandler(sv.api, sv.tokens), in.tls), in.ln.http),
+			in.serve("metrics", in.httpServer(sv.ops, nil), in.ln.metrics),
+			in.keys.Run,
+			sv.tokens.Run,
+		})
+	in.log.InfoContext(ctx, "servers stopped")
+	return err
+}
+
+// restServer builds the /v1 management API.
+func (in *instance) restServer(reg prometheus.Registerer) (*rest.Server, error) {
 	api, err := rest.New(rest.Config{
 		Store:        in.store,
 		Hasher:       in.hasher,
+		SigningKeys:  in.keys,
+		MaxTokenTTL:  in.cfg.Tokens.MaxTTL,
 		Logger:       in.log.With(slog.String("component", "rest")),
 		Registerer:   reg,
 		MaxBodyBytes: in.cfg.Server.MaxBodyBytes,
@@ -71,24 +136,68 @@ func (in *instance) run(ctx context.Context) error {
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("build rest server: %w", err)
+		return nil, fmt.Errorf("build rest server: %w", err)
 	}
-	ops := telemetry.NewOpsHandler(telemetry.OpsConfig{
-		Gatherer: reg,
-		Checks:   []telemetry.Check{{Name: "store", Run: in.store.Ping}},
-		Logger:   in.log.With(slog.String("component", "ops")),
-	})
+	return api, nil
+}
 
-	in.log.InfoContext(ctx, "serving",
-		slog.String("http_addr", in.ln.http.Addr().String()),
-		slog.Bool("tls", in.tls != nil),
-		slog.String("metrics_addr", in.ln.metrics.Addr().String()))
-	err = runTasks(ctx,
-		in.serve("rest", in.httpServer(api.Handler(), in.tls), in.ln.http),
-		in.serve("metrics", in.httpServer(ops, nil), in.ln.metrics),
-	)
-	in.log.InfoContext(ctx, "servers stopped")
-	return err
+// oauthServer builds the OAuth 2.0 and OIDC endpoints. Their body limit
+// stays the package's own, smaller than the REST API's: a token request
+// is a short form.
+func (in *instance) oauthServer(reg prometheus.Registerer,
+	audit *auditlog.Writer) (*oauth.Server, error) {
+	s, err := oauth.New(oauth.Config{
+		Store:           in.store,
+		Hasher:          in.hasher,
+		Signer:          in.keys,
+		Audit:           audit,
+		Issuer:          in.cfg.Issuer.URL,
+		Logger:          in.log.With(slog.String("component", "oauth")),
+		Registerer:      reg,
+		DefaultTokenTTL: in.cfg.Tokens.DefaultTTL,
+		MaxTokenTTL:     in.cfg.Tokens.MaxTTL,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build oauth server: %w", err)
+	}
+	return s, nil
+}
+
+// issuerHandler routes the HTTPS listener: the management API under /v1/,
+// every other path (/oauth2/..., /.well-known/..., /agent-info) to the
+// OAuth endpoints.
+func issuerHandler(api *rest.Server, tokens *oauth.Server) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", api.Handler())
+	mux.Handle("/", tokens.Handler())
+	return mux
+}
+
+// drain returns the task of the audit writer. It writes batches until ctx
+// ends, which runLayered makes happen only after the servers stopped;
+// then it closes the writer, which commits what is still queued (retrying
+// for up to server.shutdown_timeout) before the store is closed.
+func (in *instance) drain(w *auditlog.Writer) task {
+	return func(ctx context.Context) error {
+		runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		defer stop()
+		done := make(chan error, 1)
+		go func() { done <- w.Run(runCtx) }()
+		<-ctx.Done()
+
+		timeout := in.cfg.Server.ShutdownTimeout
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+		defer cancel()
+		err := w.Close(cctx)
+		stop()
+		if rerr := <-done; err == nil {
+			err = rerr
+		}
+		if err != nil {
+			return fmt.Errorf("drain audit writer: %w", err)
+		}
+		return nil
+	}
 }
 
 func (in *instance) httpServer(h http.Handler, tlsCfg *tls.Config) *http.Server {

@@ -132,11 +132,12 @@ func ensureKeyFile(path string) error {
 	return nil
 }
 
-// issuerURL is the https URL clients use for a listener bound at addr. Its
-// host must be a name the dev certificate covers: the listen host when it
-// is one of them, localhost otherwise (e.g. for a wildcard listener).
-func issuerURL(addr net.Addr) string {
-	host, port, err := net.SplitHostPort(addr.String())
+// issuerURL is the https URL clients use for a listener at addr
+// (host:port), or "" when addr is not host:port. Its host must be a name
+// the dev certificate covers: the listen host when it is one of them,
+// localhost otherwise (e.g. for a wildcard listener).
+func issuerURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return ""
 	}

@@ -32,10 +32,11 @@ func newDevCmd(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run every role in one process on a local data directory",
-		Long: "dev sets up (once) and runs a self-contained AgentIdP: an HMAC key, a local\n" +
-			"CA and server certificate, and a SQLite store in --data-dir. It binds every\n" +
-			"listener, writes DATA_DIR/bootstrap.json (issuer URL, super-admin key, CA\n" +
-			"certificate, addresses) and prints how to drive it with curl.\n\n" +
+		Long: "dev sets up (once) and runs a self-contained AgentIdP: an HMAC key, a\n" +
+			"key-encryption key for the signing keys, a local CA and server certificate,\n" +
+			"and a SQLite store in --data-dir. It binds every listener, writes\n" +
+			"DATA_DIR/bootstrap.json (issuer URL, super-admin key, CA certificate,\n" +
+			"addresses) and prints how to drive it with curl.\n\n" +
 			"It reads no configuration file and no environment variables: only its flags.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -69,6 +70,12 @@ func devConfig(o devOptions) (config.Config, error) {
 	if err != nil {
 		return config.Config{}, err
 	}
+	// The issuer URL follows the listener. With port 0 this is only a
+	// placeholder until runDev knows the port it bound; a malformed
+	// address keeps the default, and validation reports the address.
+	if u := issuerURL(cfg.Server.HTTPAddr); u != "" {
+		cfg.Issuer.URL = u
+	}
 	if err := cfg.Validate(); err != nil {
 		return config.Config{}, fmt.Errorf("invalid flags:\n%w", err)
 	}
@@ -96,6 +103,7 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		return err
 	}
 	defer ln.close()
+	cfg.Issuer.URL = issuerURL(ln.http.Addr().String())
 
 	// 2. The data directory, the hashing key and the certificates.
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -105,6 +113,10 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		return err
 	}
 	hasher, err := loadHasher(&cfg)
+	if err != nil {
+		return err
+	}
+	kek, kekCreated, err := ensureKEK(cfg.Keys.KEKFile)
 	if err != nil {
 		return err
 	}
@@ -123,13 +135,27 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		return fmt.Errorf("migrate store: %w", err)
 	}
 
-	// 4. The super-admin key and bootstrap.json.
+	// 4. The signing keys: the first one is made on the first start.
+	signing, err := startKeys(ctx, &cfg, st, kek, log)
+	if err != nil {
+		return err
+	}
+
+	// 5. The servers, built before anything is announced.
+	in := &instance{cfg: &cfg, log: log, store: st, hasher: hasher, keys: signing, tls: tlsCfg,
+		ln: ln}
+	sv, err := in.build()
+	if err != nil {
+		return err
+	}
+
+	// 6. The super-admin key and bootstrap.json.
 	key, created, err := adminKey(ctx, st, hasher, readBootstrap(cfg.DataDir).AdminAPIKey)
 	if err != nil {
 		return fmt.Errorf("bootstrap admin key: %w", err)
 	}
 	b := bootstrap{
-		IssuerURL:   issuerURL(ln.http.Addr()),
+		IssuerURL:   cfg.Issuer.URL,
 		AdminAPIKey: key,
 		CACert:      caCert,
 		MetricsAddr: ln.metrics.Addr().String(),
@@ -138,14 +164,15 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		return err
 	}
 	log.InfoContext(ctx, "dev instance ready",
-		slog.String("data_dir", cfg.DataDir), slog.Bool("admin_key_created", created))
+		slog.String("data_dir", cfg.DataDir), slog.Bool("admin_key_created", created),
+		slog.Bool("kek_created", kekCreated))
 	printGuide(s.out, b, filepath.Join(cfg.DataDir, bootstrapFile))
 	if o.ready != nil {
 		o.ready(b)
 	}
 
-	// 5. Serve until told to stop. run returns once every server has
-	// stopped; only then does the deferred closeStore run.
-	in := &instance{cfg: &cfg, log: log, store: st, hasher: hasher, tls: tlsCfg, ln: ln}
-	return in.run(ctx)
+	// 7. Serve until told to stop. run returns once every server has
+	// stopped and the audit writer has drained; only then does the
+	// deferred closeStore run.
+	return in.run(ctx, sv)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -36,7 +37,7 @@ func TestDevEndToEnd(t *testing.T) {
 		"metrics_addr":  p.boot.MetricsAddr,
 	}, fields)
 	require.True(t, strings.HasPrefix(p.boot.IssuerURL, "https://127.0.0.1:"))
-	for _, f := range []string{"hmac.key", "tls/ca-key.pem", "tls/server-key.pem"} {
+	for _, f := range []string{"hmac.key", "kek.key", "tls/ca-key.pem", "tls/server-key.pem"} {
 		info, err := os.Stat(filepath.Join(dir, f))
 		require.NoError(t, err)
 		require.Equal(t, os.FileMode(0o600), info.Mode().Perm(), f)
@@ -67,6 +68,11 @@ func TestDevEndToEnd(t *testing.T) {
 	code, _ = api.do(http.MethodGet, "/v1/agents/"+agentID, "aidp.wrong", nil)
 	require.Equal(t, http.StatusUnauthorized, code)
 
+	// The OAuth endpoints on the same listener: discovery names the
+	// bootstrap's issuer URL, and the client secret buys a token signed by
+	// a published key.
+	kid := checkTokenFlow(t, api, p.boot.IssuerURL, agentID, clientSecret)
+
 	// The operations listener.
 	ops := "http://" + p.boot.MetricsAddr
 	code, body := getPlain(t, ops+"/healthz")
@@ -80,12 +86,15 @@ func TestDevEndToEnd(t *testing.T) {
 	require.Contains(t, body, "go_goroutines")
 	require.Contains(t, body, "process_start_time_seconds")
 	require.Contains(t, body, "agentidp_rest_requests_total", "the API registers on the same registry")
+	require.Contains(t, body, "agentidp_oauth_tokens_issued_total")
+	require.Contains(t, body, "agentidp_auditlog_queue_depth")
 
 	// The guide names the bootstrap file but never prints a secret, and the
 	// logs (at debug level) hold none either.
 	require.Contains(t, p.out.String(), path)
 	require.Contains(t, p.out.String(), p.boot.IssuerURL)
-	for _, s := range []string{p.boot.AdminAPIKey, key, clientSecret} {
+	for _, s := range []string{p.boot.AdminAPIKey, key, clientSecret, accessToken(t, api, agentID,
+		clientSecret)} {
 		require.NotContains(t, p.out.String(), s)
 		require.NotContains(t, p.logs.String(), s)
 	}
@@ -100,6 +109,8 @@ func TestDevEndToEnd(t *testing.T) {
 	code, got := api.do(http.MethodGet, "/v1/agents/"+agentID, key, nil)
 	require.Equal(t, http.StatusOK, code, got)
 	require.Equal(t, "billing-bot", got["name"])
+	require.Equal(t, kid, checkTokenFlow(t, api, again.boot.IssuerURL, agentID, clientSecret),
+		"the KEK is kept, so the signing key is too")
 	code, _ = api.do(http.MethodGet, "/v1/orgs/"+orgID, again.boot.AdminAPIKey, nil)
 	require.Equal(t, http.StatusOK, code)
 	again.stop(t)
@@ -114,6 +125,53 @@ func TestDevEndToEnd(t *testing.T) {
 	code, _ = newAPIClient(t, fresh.boot).do(http.MethodPost, "/v1/orgs", fresh.boot.AdminAPIKey,
 		map[string]any{"name": "acme"})
 	require.Equal(t, http.StatusCreated, code)
+}
+
+// checkTokenFlow fetches the discovery document and a token for the agent,
+// checks that the token's signing key is published, and returns its kid.
+func checkTokenFlow(t *testing.T, api *apiClient, issuer, agentID, secret string) string {
+	t.Helper()
+	code, disc := api.do(http.MethodGet, "/.well-known/openid-configuration", "", nil)
+	require.Equal(t, http.StatusOK, code, disc)
+	require.Equal(t, issuer, disc["issuer"])
+	require.Equal(t, issuer+"/oauth2/token", disc["token_endpoint"])
+	require.Equal(t, issuer+"/.well-known/jwks.json", disc["jwks_uri"])
+
+	code, tok := api.token(agentID, secret)
+	require.Equal(t, http.StatusOK, code, tok)
+	require.Equal(t, "Bearer", tok["token_type"])
+	require.InDelta(t, 600, tok["expires_in"], 0, "tokens.default_ttl")
+	require.Equal(t, "invoices:read", tok["scope"])
+
+	parts := strings.Split(tok["access_token"].(string), ".")
+	require.Len(t, parts, 3)
+	header, err := base64.RawURLEncoding.DecodeString(parts[0])
+	require.NoError(t, err)
+	var h map[string]any
+	require.NoError(t, json.Unmarshal(header, &h))
+	require.Equal(t, "at+jwt", h["typ"])
+	kid, _ := h["kid"].(string)
+
+	code, jwks := api.do(http.MethodGet, "/.well-known/jwks.json", "", nil)
+	require.Equal(t, http.StatusOK, code)
+	var kids []string
+	for _, k := range jwks["keys"].([]any) {
+		kids = append(kids, k.(map[string]any)["kid"].(string))
+	}
+	require.Contains(t, kids, kid)
+
+	code, bad := api.token(agentID, "wrong-"+secret)
+	require.Equal(t, http.StatusUnauthorized, code)
+	require.Equal(t, "invalid_client", bad["error"])
+	return kid
+}
+
+// accessToken returns a fresh access token of the agent.
+func accessToken(t *testing.T, api *apiClient, agentID, secret string) string {
+	t.Helper()
+	code, tok := api.token(agentID, secret)
+	require.Equal(t, http.StatusOK, code, tok)
+	return tok["access_token"].(string)
 }
 
 func TestTwoDevInstancesSideBySide(t *testing.T) {
@@ -158,15 +216,11 @@ func TestIssuerURL(t *testing.T) {
 		{"[::1]:8443", "https://[::1]:8443"},
 		{"[::]:8443", "https://localhost:8443"},
 		{"0.0.0.0:1234", "https://localhost:1234"},
+		{"8443", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {
-			require.Equal(t, tt.want, issuerURL(tcpAddr(tt.addr)))
+			require.Equal(t, tt.want, issuerURL(tt.addr))
 		})
 	}
 }
-
-type tcpAddr string
-
-func (a tcpAddr) Network() string { return "tcp" }
-func (a tcpAddr) String() string  { return string(a) }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -99,7 +100,8 @@ func newAPIClient(t *testing.T, b bootstrap) *apiClient {
 	return &apiClient{t: t, base: b.IssuerURL, http: &http.Client{Transport: tr}}
 }
 
-// do sends a request with a bearer key and an optional JSON body, and
+// do sends a request with a bearer key (none when key is empty) and an
+// optional JSON body, and
 // returns the status and the decoded JSON object of the answer.
 func (c *apiClient) do(method, path, key string, body any) (int, map[string]any) {
 	c.t.Helper()
@@ -111,7 +113,9 @@ func (c *apiClient) do(method, path, key string, body any) (int, map[string]any)
 	}
 	req, err := http.NewRequestWithContext(c.t.Context(), method, c.base+path, rd)
 	require.NoError(c.t, err)
-	req.Header.Set("Authorization", "Bearer "+key)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -128,6 +132,26 @@ func (c *apiClient) do(method, path, key string, body any) (int, map[string]any)
 	return resp.StatusCode, out
 }
 
+// token asks the token endpoint for a client_credentials token with HTTP
+// basic client authentication, and returns the status and the decoded
+// JSON answer.
+func (c *apiClient) token(clientID, clientSecret string) (int, map[string]any) {
+	c.t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}}
+	req, err := http.NewRequestWithContext(c.t.Context(), http.MethodPost, c.base+"/oauth2/token",
+		strings.NewReader(form.Encode()))
+	require.NoError(c.t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(clientID), url.QueryEscape(clientSecret))
+	resp, err := c.http.Do(req)
+	require.NoError(c.t, err)
+	defer func() { _ = resp.Body.Close() }()
+
+	var out map[string]any
+	require.NoError(c.t, json.NewDecoder(resp.Body).Decode(&out))
+	return resp.StatusCode, out
+}
+
 // getPlain fetches url over plain HTTP and returns status and body.
 func getPlain(t *testing.T, url string) (int, string) {
 	t.Helper()
@@ -140,6 +164,9 @@ func getPlain(t *testing.T, url string) (int, string) {
 	require.NoError(t, err)
 	return resp.StatusCode, string(data)
 }
+
+// noEnv is an environment with no variables set.
+func noEnv(string) (string, bool) { return "", false }
 
 // run executes a command line in process and returns its exit code,
 // standard output and standard error.

@@ -25,29 +25,16 @@ type storeFlags struct {
 
 func (f *storeFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.configFile, "config", "", "configuration file of the deployment")
-	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "data directory of an `agentidp dev` instance")
+	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "data directory of an agentidp dev instance")
 }
 
 // open loads the configuration and opens its store. Logs go to s.err at
 // warn level: the command's own output is what matters.
 func (f *storeFlags) open(ctx context.Context, s streams, mustExist bool) (backend, *slog.Logger, error) {
-	if (f.configFile == "") == (f.dataDir == "") {
-		return nil, nil, errors.New("name exactly one of --config FILE and --data-dir DIR")
+	cfg, err := f.load(s)
+	if err != nil {
+		return nil, nil, err
 	}
-	var cfg config.Config
-	if f.dataDir != "" {
-		dir, err := filepath.Abs(f.dataDir)
-		if err != nil {
-			return nil, nil, fmt.Errorf("resolve data dir: %w", err)
-		}
-		cfg = config.Dev(dir)
-	} else {
-		var err error
-		if cfg, err = loadConfig(f.configFile, s, nil); err != nil {
-			return nil, nil, err
-		}
-	}
-
 	log, err := telemetry.NewLogger(s.err, "warn", config.FormatText)
 	if err != nil {
 		return nil, nil, err
@@ -57,6 +44,22 @@ func (f *storeFlags) open(ctx context.Context, s streams, mustExist bool) (backe
 		return nil, nil, err
 	}
 	return st, log, nil
+}
+
+// load returns the configuration the flags name: a validated file, or the
+// one of a dev data directory.
+func (f *storeFlags) load(s streams) (config.Config, error) {
+	if (f.configFile == "") == (f.dataDir == "") {
+		return config.Config{}, errors.New("name exactly one of --config FILE and --data-dir DIR")
+	}
+	if f.configFile != "" {
+		return loadConfig(f.configFile, s, nil)
+	}
+	dir, err := filepath.Abs(f.dataDir)
+	if err != nil {
+		return config.Config{}, fmt.Errorf("resolve data dir: %w", err)
+	}
+	return config.Dev(dir), nil
 }
 
 func newMigrateCmd(s streams) *cobra.Command {

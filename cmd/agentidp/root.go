@@ -74,6 +74,7 @@ func newRootCmd(s streams) *cobra.Command {
 		newDevCmd(s),
 		newServeCmd(s),
 		newMigrateCmd(s),
+		newKeysCmd(s),
 		newAuditCmd(s),
 		newVersionCmd(s),
 	)

@@ -28,8 +28,9 @@ func newServeCmd(s streams) *cobra.Command {
 		Use:   "serve --config FILE",
 		Short: "Run the roles a configuration file names",
 		Long: "serve runs the roles listed in the configuration (today: issuer, the REST\n" +
-			"API) with the metrics and health listener, on PostgreSQL or SQLite. It\n" +
-			"applies pending migrations at start; several instances may start at once.\n\n" +
+			"API and the OAuth endpoints) with the metrics and health listener, on\n" +
+			"PostgreSQL or SQLite. It applies pending migrations and loads the signing\n" +
+			"keys at start; several instances may start at once.\n\n" +
 			"Settings come from the file, then AGENTIDP_* environment variables, then\n" +
 			"flags, each overriding the one before.",
 		Args: cobra.NoArgs,
@@ -88,6 +89,10 @@ func runServe(ctx context.Context, cfg *config.Config, s streams, ready func(*li
 	if err != nil {
 		return err
 	}
+	kek, err := loadKEK(cfg)
+	if err != nil {
+		return err
+	}
 	var tlsCfg *tls.Config
 	if !cfg.Server.TLS.Disabled {
 		if tlsCfg, err = tlsutil.Load(cfg.Server.TLS.CertFile, cfg.Server.TLS.KeyFile); err != nil {
@@ -115,10 +120,21 @@ func runServe(ctx context.Context, cfg *config.Config, s streams, ready func(*li
 		return fmt.Errorf("migrate store: %w", err)
 	}
 
-	// 4. Serve until told to stop.
+	// 4. The signing keys: a KEK that opens none of them fails the start.
+	signing, err := startKeys(ctx, cfg, st, kek, log)
+	if err != nil {
+		return err
+	}
+
+	// 5. The servers, then serve until told to stop.
+	in := &instance{cfg: cfg, log: log, store: st, hasher: hasher, keys: signing, tls: tlsCfg,
+		ln: ln}
+	sv, err := in.build()
+	if err != nil {
+		return err
+	}
 	if ready != nil {
 		ready(ln)
 	}
-	in := &instance{cfg: cfg, log: log, store: st, hasher: hasher, tls: tlsCfg, ln: ln}
-	return in.run(ctx)
+	return in.run(ctx, sv)
 }

@@ -27,3 +27,34 @@ func runTasks(ctx context.Context, tasks ...task) error {
 	}
 	return first
 }
+
+// runLayered runs the upper tasks (the servers) on top of the lower ones
+// (what the servers use while they finish requests, such as the audit
+// writer). The upper tasks run under ctx; the lower tasks' context ends
+// only once every upper task has returned, so that a request a server
+// finishes during a shutdown still finds them running. The first failure
+// of any task stops the upper tasks, and with them the lower ones.
+// runLayered returns once all have returned, with an upper task's error
+// before a lower one's.
+func runLayered(ctx context.Context, lower, upper []task) error {
+	upperCtx, stopUpper := context.WithCancel(ctx)
+	defer stopUpper()
+	lowerCtx, stopLower := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLower()
+
+	lowerErr := make(chan error, 1)
+	go func() {
+		err := runTasks(lowerCtx, lower...)
+		if err != nil {
+			stopUpper()
+		}
+		lowerErr <- err
+	}()
+
+	err := runTasks(upperCtx, upper...)
+	stopLower()
+	if lerr := <-lowerErr; err == nil {
+		err = lerr
+	}
+	return err
+}

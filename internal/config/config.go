@@ -24,6 +24,27 @@ const (
 	RoleIssuer = "issuer"
 )
 
+// JWS algorithms of the deployment's signing keys (keys.algorithm). They
+// are the ones internal/keys generates; this package does not import it.
+const (
+	AlgES256 = "ES256"
+	AlgEdDSA = "EdDSA"
+	AlgRS256 = "RS256"
+)
+
+// Bounds of keys.rsa_bits, as internal/keys enforces them.
+const (
+	MinRSABits = 2048
+	MaxRSABits = 16384
+)
+
+// KEKBytes is the length of the key-encryption key.
+const KEKBytes = 32
+
+// MinTokenTTL is the shortest access token lifetime a deployment, an
+// organisation or an agent may set.
+const MinTokenTTL = time.Minute
+
 // Log formats.
 const (
 	FormatJSON = "json"
@@ -43,12 +64,15 @@ type Config struct {
 	// and certificates. Empty means no data directory.
 	DataDir string `yaml:"data_dir"`
 	// Roles lists the parts of AgentIdP this process runs.
-	Roles     []string  `yaml:"roles"`
-	Server    Server    `yaml:"server"`
-	Storage   Storage   `yaml:"storage"`
-	Secrets   Secrets   `yaml:"secrets"`
-	RateLimit RateLimit `yaml:"rate_limit"`
-	Log       Log       `yaml:"log"`
+	Roles     []string    `yaml:"roles"`
+	Server    Server      `yaml:"server"`
+	Storage   Storage     `yaml:"storage"`
+	Secrets   Secrets     `yaml:"secrets"`
+	Issuer    Issuer      `yaml:"issuer"`
+	Keys      SigningKeys `yaml:"keys"`
+	Tokens    Tokens      `yaml:"tokens"`
+	RateLimit RateLimit   `yaml:"rate_limit"`
+	Log       Log         `yaml:"log"`
 }
 
 // Server configures the REST listener and the metrics/health listener.
@@ -125,6 +149,61 @@ type Secrets struct {
 	HMACKey Sensitive `yaml:"-" env:"AGENTIDP_SECRETS_HMAC_KEY"`
 }
 
+// Issuer configures how the issuer names itself to clients.
+type Issuer struct {
+	// URL is the issuer's public https origin, such as
+	// https://idp.example.com: the "iss" of every token and the base of
+	// every URL in the discovery document. Clients and verifiers compare
+	// it byte for byte, so changing it invalidates every issued token.
+	// Required; dev derives it from its listener.
+	URL string `yaml:"url"`
+}
+
+// SigningKeys configures the deployment's token-signing keys
+// (internal/keys).
+// Every instance sharing a database must use the same KEK; the other
+// settings should match across instances too.
+type SigningKeys struct {
+	// Algorithm is the JWS algorithm of new keys: ES256, EdDSA or RS256.
+	// A change takes effect at the next rotation.
+	Algorithm string `yaml:"algorithm"`
+	// RSABits is the size of new RS256 keys in bits, 2048 to 16384. Larger
+	// keys make every signature and verification slower.
+	RSABits int `yaml:"rsa_bits"`
+	// RotationInterval is how long a key signs before its successor takes
+	// over; 0 turns automatic rotation off (keys then change only by
+	// `agentidp keys rotate` or the API). Must exceed PublishAhead.
+	RotationInterval time.Duration `yaml:"rotation_interval"`
+	// PublishAhead is how long a new key is published before it signs,
+	// so that verifiers caching the key set hold it by then. Must exceed
+	// RefreshInterval and every verifier's JWKS cache lifetime.
+	PublishAhead time.Duration `yaml:"publish_ahead"`
+	// RefreshInterval is how often each instance rereads the key set: how
+	// soon it learns of another instance's rotation. Shorter means more
+	// database reads.
+	RefreshInterval time.Duration `yaml:"refresh_interval"`
+	// KEKFile holds the key-encryption key that seals the private keys in
+	// the database: one line of base64 encoding 32 bytes.
+	KEKFile string `yaml:"kek_file"`
+	// KEK is the key-encryption key as base64, taken only from the
+	// environment (AGENTIDP_KEYS_KEK) so that it never sits in a config
+	// file. It takes precedence over KEKFile.
+	KEK Sensitive `yaml:"-" env:"AGENTIDP_KEYS_KEK"`
+}
+
+// Tokens configures the lifetime of the access tokens the issuer mints.
+type Tokens struct {
+	// DefaultTTL is the lifetime of the tokens of agents and organisations
+	// that set none. At least a minute, at most MaxTTL.
+	DefaultTTL time.Duration `yaml:"default_ttl"`
+	// MaxTTL is the deployment's ceiling on every token lifetime, whatever
+	// an organisation or agent asks for. Retired signing keys stay
+	// published this long after they last signed, so raising it keeps
+	// them longer; a longer token also outlives a revocation that the
+	// edge learns of late.
+	MaxTTL time.Duration `yaml:"max_ttl"`
+}
+
 // RateLimit configures the token buckets in front of the REST API. A
 // request must find a token in the global bucket and in its
 // organisation's bucket.
@@ -181,6 +260,17 @@ func Default() Config {
 			Driver:   DriverSQLite,
 			Postgres: Postgres{MaxConns: 10},
 		},
+		Keys: SigningKeys{
+			Algorithm:        AlgES256,
+			RSABits:          MinRSABits,
+			RotationInterval: 30 * 24 * time.Hour,
+			PublishAhead:     time.Hour,
+			RefreshInterval:  30 * time.Second,
+		},
+		Tokens: Tokens{
+			DefaultTTL: 10 * time.Minute,
+			MaxTTL:     time.Hour,
+		},
 		RateLimit: RateLimit{
 			GlobalRPS:   200,
 			GlobalBurst: 400,
@@ -193,6 +283,8 @@ func Default() Config {
 
 // Dev returns the configuration of `agentidp dev`: everything lives in
 // dataDir, listeners bind to loopback only, and logs are human-readable.
+// Its issuer URL is that of the default listener; dev replaces it with the
+// one of the address it binds.
 func Dev(dataDir string) Config {
 	c := Default()
 	c.DataDir = dataDir
@@ -201,6 +293,8 @@ func Dev(dataDir string) Config {
 	c.Server.TLS.CertFile = filepath.Join(dataDir, "tls", "server.pem")
 	c.Server.TLS.KeyFile = filepath.Join(dataDir, "tls", "server-key.pem")
 	c.Secrets.HMACKeyFile = filepath.Join(dataDir, "hmac.key")
+	c.Keys.KEKFile = filepath.Join(dataDir, "kek.key")
+	c.Issuer.URL = "https://127.0.0.1:8443"
 	c.Log.Format = FormatText
 	return c
 }

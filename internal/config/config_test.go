@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,8 @@ func valid() Config {
 	c.Server.TLS.CertFile = "server.pem"
 	c.Server.TLS.KeyFile = "server-key.pem"
 	c.Secrets.HMACKeyFile = "hmac.key"
+	c.Keys.KEKFile = "kek.key"
+	c.Issuer.URL = "https://idp.example.com"
 	return c
 }
 
@@ -253,6 +256,101 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
+			name: "the issuer URL is required",
+			modify: func(c *Config) {
+				c.Issuer.URL = ""
+			},
+			want: []string{`issuer.url: must be set to the issuer's public https URL, ` +
+				`e.g. "https://idp.example.com"`},
+		},
+		{
+			name: "a plain http issuer URL is refused",
+			modify: func(c *Config) {
+				c.Issuer.URL = "http://idp.example.com"
+			},
+			want: []string{"issuer.url: must be an https URL"},
+		},
+		{
+			name: "an issuer URL with a path is refused",
+			modify: func(c *Config) {
+				c.Issuer.URL = "https://idp.example.com/tenant?x=1"
+			},
+			want: []string{"issuer.url: must be an origin (scheme, host and port) " +
+				"with no user, path, query or fragment"},
+		},
+		{
+			name: "an issuer URL with a port and a trailing slash is accepted",
+			modify: func(c *Config) {
+				c.Issuer.URL = "https://idp.example.com:8443/"
+			},
+		},
+		{
+			name: "an issuer URL without a host is refused",
+			modify: func(c *Config) {
+				c.Issuer.URL = "https:///x"
+			},
+			want: []string{"issuer.url: must name a host"},
+		},
+		{
+			name: "every signing key and token problem is reported with its path",
+			modify: func(c *Config) {
+				c.Keys = SigningKeys{Algorithm: "HS256", RSABits: 1024,
+					RotationInterval: 30 * time.Minute, PublishAhead: time.Hour}
+				c.Tokens = Tokens{DefaultTTL: 30 * time.Second, MaxTTL: 59 * time.Second}
+			},
+			want: []string{
+				`keys.algorithm: must be "ES256", "EdDSA" or "RS256"`,
+				"keys.rsa_bits: must be from 2048 to 16384",
+				"keys.rotation_interval: must be longer than keys.publish_ahead, or 0 (off)",
+				`keys.refresh_interval: must be a positive duration such as "30s"`,
+				"keys.kek_file: must be set unless AGENTIDP_KEYS_KEK is",
+				"tokens.max_ttl: must be at least 1m0s",
+				"tokens.default_ttl: must be at least 1m0s",
+			},
+		},
+		{
+			name: "a key published for less than a refresh is refused",
+			modify: func(c *Config) {
+				c.Keys.PublishAhead = 30 * time.Second
+				c.Keys.RotationInterval = -time.Hour
+			},
+			want: []string{
+				`keys.rotation_interval: must be 0 (off) or a positive duration such as "720h"`,
+				"keys.publish_ahead: must be longer than keys.refresh_interval",
+			},
+		},
+		{
+			name: "automatic rotation may be turned off",
+			modify: func(c *Config) {
+				c.Keys.RotationInterval = 0
+				c.Keys.Algorithm = AlgRS256
+				c.Keys.RSABits = 4096
+			},
+		},
+		{
+			name: "a default token lifetime above the ceiling is refused",
+			modify: func(c *Config) {
+				c.Tokens = Tokens{DefaultTTL: 2 * time.Hour, MaxTTL: time.Hour}
+			},
+			want: []string{"tokens.default_ttl: must not exceed tokens.max_ttl"},
+		},
+		{
+			name: "a KEK from the environment replaces the file",
+			modify: func(c *Config) {
+				c.Keys.KEKFile = ""
+				c.Keys.KEK = Sensitive(key)
+			},
+		},
+		{
+			name: "a KEK from the environment must be 32 bytes",
+			modify: func(c *Config) {
+				c.Keys.KEK = Sensitive(base64.StdEncoding.EncodeToString(make([]byte, 33)))
+			},
+			want: []string{
+				"AGENTIDP_KEYS_KEK: must be the base64 encoding of exactly 32 bytes",
+			},
+		},
+		{
 			name: "the same fixed port twice",
 			modify: func(c *Config) {
 				c.Server.MetricsAddr = c.Server.HTTPAddr
@@ -341,6 +439,10 @@ func TestEnvNames(t *testing.T) {
 	require.Equal(t, "rate_limit.org_burst", envs["AGENTIDP_RATE_LIMIT_ORG_BURST"])
 	require.Contains(t, envs, "AGENTIDP_SECRETS_HMAC_KEY")
 	require.Empty(t, envs["AGENTIDP_SECRETS_HMAC_KEY"], "the key itself has no file key")
+	require.Equal(t, "keys.rotation_interval", envs["AGENTIDP_KEYS_ROTATION_INTERVAL"])
+	require.Equal(t, "tokens.max_ttl", envs["AGENTIDP_TOKENS_MAX_TTL"])
+	require.Contains(t, envs, "AGENTIDP_KEYS_KEK")
+	require.Empty(t, envs["AGENTIDP_KEYS_KEK"], "the KEK itself has no file key")
 }
 
 func TestLoadHMACKey(t *testing.T) {
@@ -386,6 +488,27 @@ func TestSensitiveNeverPrints(t *testing.T) {
 	require.Equal(t, "[REDACTED]", s.String())
 	require.Equal(t, "[REDACTED]", s.LogValue().String())
 	require.Empty(t, Sensitive("").String())
+}
+
+func TestDevDefaults(t *testing.T) {
+	c := Dev("/data")
+	require.NoError(t, c.Validate())
+	require.Equal(t, filepath.Join("/data", "kek.key"), c.Keys.KEKFile)
+	require.Equal(t, "https://127.0.0.1:8443", c.Issuer.URL)
+}
+
+func TestLoadKEKFromTheEnvironment(t *testing.T) {
+	kek := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	cfg, err := Load(Source{Env: envOf(map[string]string{
+		"AGENTIDP_KEYS_KEK":       kek,
+		"AGENTIDP_ISSUER_URL":     "https://idp.example.com",
+		"AGENTIDP_TOKENS_MAX_TTL": "2h",
+	})})
+	require.NoError(t, err)
+	require.Equal(t, Sensitive(kek), cfg.Keys.KEK)
+	require.Equal(t, "https://idp.example.com", cfg.Issuer.URL)
+	require.Equal(t, 2*time.Hour, cfg.Tokens.MaxTTL)
+	require.NotContains(t, fmt.Sprintf("%v %+v", cfg.Keys, cfg.Keys), kek)
 }
 
 func TestEnvErrorsDoNotRepeatValues(t *testing.T) {

@@ -21,6 +21,9 @@ const EnvPrefix = "AGENTIDP_"
 // envHMACKey carries the hashing key as base64; it has no key path.
 const envHMACKey = "AGENTIDP_SECRETS_HMAC_KEY"
 
+// envKEK carries the key-encryption key as base64; it has no key path.
+const envKEK = "AGENTIDP_KEYS_KEK"
+
 // maxFileBytes caps the configuration file; a real one is a few KiB.
 const maxFileBytes = 1 << 20
 

@@ -42,6 +42,9 @@ func (c *Config) Validate() error {
 	c.validateServer(&v)
 	c.validateStorage(&v)
 	c.validateSecrets(&v)
+	c.validateIssuer(&v)
+	c.validateKeys(&v)
+	c.validateTokens(&v)
 	c.validateRateLimit(&v)
 	c.validateLog(&v)
 	if len(v.probs) == 0 {
@@ -206,6 +209,75 @@ func (c *Config) validateSecrets(v *validator) {
 	}
 	if c.Secrets.HMACKeyFile == "" {
 		v.add("secrets.hmac_key_file", "must be set unless %s is", envHMACKey)
+	}
+}
+
+func (c *Config) validateIssuer(v *validator) {
+	const path = "issuer.url"
+	if c.Issuer.URL == "" {
+		v.add(path, `must be set to the issuer's public https URL, e.g. "https://idp.example.com"`)
+		return
+	}
+	u, err := url.Parse(c.Issuer.URL)
+	switch {
+	case err != nil || u.Scheme != "https":
+		v.add(path, "must be an https URL")
+	case u.Hostname() == "":
+		v.add(path, "must name a host")
+	case u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" ||
+		u.Fragment != "" || u.ForceQuery:
+		v.add(path, "must be an origin (scheme, host and port) with no user, path, query or fragment")
+	}
+}
+
+func (c *Config) validateKeys(v *validator) {
+	k := &c.Keys
+	switch k.Algorithm {
+	case AlgES256, AlgEdDSA, AlgRS256:
+	default:
+		v.add("keys.algorithm", "must be %q, %q or %q", AlgES256, AlgEdDSA, AlgRS256)
+	}
+	if k.RSABits < MinRSABits || k.RSABits > MaxRSABits {
+		v.add("keys.rsa_bits", "must be from %d to %d", MinRSABits, MaxRSABits)
+	}
+
+	switch {
+	case k.RotationInterval < 0:
+		v.add("keys.rotation_interval", `must be 0 (off) or a positive duration such as "720h"`)
+	case k.RotationInterval > 0 && k.RotationInterval <= k.PublishAhead:
+		v.add("keys.rotation_interval", "must be longer than keys.publish_ahead, or 0 (off)")
+	}
+	if k.RefreshInterval <= 0 {
+		v.add("keys.refresh_interval", `must be a positive duration such as "30s"`)
+	}
+	if k.PublishAhead <= k.RefreshInterval {
+		// Otherwise an instance could sign with a key that another has
+		// not read yet, and whose verifiers do not hold it.
+		v.add("keys.publish_ahead", "must be longer than keys.refresh_interval")
+	}
+
+	if k.KEK != "" {
+		key, err := decodeKey(string(k.KEK))
+		if err != nil || len(key) != KEKBytes {
+			v.add(envKEK, "must be the base64 encoding of exactly %d bytes", KEKBytes)
+		}
+		return
+	}
+	if k.KEKFile == "" {
+		v.add("keys.kek_file", "must be set unless %s is", envKEK)
+	}
+}
+
+func (c *Config) validateTokens(v *validator) {
+	t := &c.Tokens
+	if t.MaxTTL < MinTokenTTL {
+		v.add("tokens.max_ttl", "must be at least %s", MinTokenTTL)
+	}
+	switch {
+	case t.DefaultTTL < MinTokenTTL:
+		v.add("tokens.default_ttl", "must be at least %s", MinTokenTTL)
+	case t.DefaultTTL > t.MaxTTL:
+		v.add("tokens.default_ttl", "must not exceed tokens.max_ttl")
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package store owns the persistent model of AgentIdP: organisations,
-// operators, API keys, agents, their credentials, the audit chain and the
-// event outbox, and the interface every storage backend implements.
+// operators, API keys, agents, their credentials, the audit chain, the
+// event outbox and the deployment's signing keys (kept sealed, never
+// opened here), and the interface every storage backend implements.
 //
 // Business rules (which transitions are allowed, who may do what) belong to
 // the callers; the store guarantees tenancy (every organisation-owned row is

@@ -39,6 +39,8 @@ type Store interface {
 // Reader holds the queries that need no transaction. Organisation-owned
 // rows are always looked up together with their organisation id.
 type Reader interface {
+	TokenReader
+
 	GetOrg(ctx context.Context, id string) (Org, error)
 	ListOrgs(ctx context.Context, page Page) ([]Org, error)
 
@@ -74,6 +76,10 @@ type Reader interface {
 	// ListEvents returns outbox events after the given sequence number in
 	// ascending order, at most limit of them.
 	ListEvents(ctx context.Context, afterSeq int64, limit int) ([]Event, error)
+
+	// ListSigningKeys returns every signing key of the deployment, oldest
+	// first.
+	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 }
 
 // Tx is one read-write transaction. It is not safe for concurrent use and
@@ -83,6 +89,8 @@ type Reader interface {
 // ends, so a read-check-write sequence inside one Tx cannot interleave with
 // another writer's.
 type Tx interface {
+	TokenTx
+
 	CreateOrg(ctx context.Context, o Org) error
 	GetOrg(ctx context.Context, id string) (Org, error)
 	UpdateOrg(ctx context.Context, o Org) error
@@ -114,6 +122,22 @@ type Tx interface {
 	AppendAudit(ctx context.Context, e AuditEntry) (AuditRecord, error)
 	// Enqueue writes an event to the outbox.
 	Enqueue(ctx context.Context, e Event) error
+
+	// ListSigningKeys returns every signing key of the deployment, oldest
+	// first, and locks the whole key set until the transaction ends: its
+	// rows and the right to add or delete one. Transactions that decide
+	// on rotation therefore take turns, even on an empty set.
+	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	// CreateSigningKey stores a new signing key. A kid already stored, or
+	// a second key in state SigningKeyActive, is ErrConflict.
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+	// UpdateSigningKey writes a key's State, Sealed, KEKID, ActivatesAt,
+	// RetiredAt and RemoveAfter; its kid, algorithm, public key and
+	// creation time never change. A second active key is ErrConflict, so
+	// a caller promoting a key retires the previous one first.
+	UpdateSigningKey(ctx context.Context, k SigningKey) error
+	// DeleteSigningKey removes a signing key for good.
+	DeleteSigningKey(ctx context.Context, kid string) error
 }
 
 // Page selects a slice of an id-ordered listing: the rows whose id sorts
@@ -143,6 +167,10 @@ type Org struct {
 	Status    OrgStatus
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// TokenTTL is the lifetime of the access tokens of the organisation's
+	// agents, stored to the microsecond; 0 inherits the deployment's.
+	TokenTTL time.Duration
 }
 
 // Role is what an operator or API key may do within its organisation.
@@ -219,6 +247,10 @@ type Agent struct {
 	Status      AgentStatus
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+
+	// TokenTTL is the lifetime of the agent's access tokens, stored to the
+	// microsecond; 0 inherits its organisation's.
+	TokenTTL time.Duration
 }
 
 // AgentFilter selects agents in ListAgents. Empty fields match everything.
@@ -312,4 +344,37 @@ type Event struct {
 	Subject   string // id of the object that changed
 	Payload   []byte // JSON
 	CreatedAt time.Time
+}
+
+// SigningKeyState is where a deployment signing key is in its life.
+type SigningKeyState string
+
+// Signing key states, in the order a key passes through them.
+const (
+	// SigningKeyPending keys are published but do not sign yet.
+	SigningKeyPending SigningKeyState = "pending"
+	// SigningKeyActive is the key that signs; there is at most one.
+	SigningKeyActive SigningKeyState = "active"
+	// SigningKeyRetired keys sign no more and stay published until the
+	// tokens they signed have expired.
+	SigningKeyRetired SigningKeyState = "retired"
+)
+
+// SigningKey is one of the keys the deployment signs tokens with. It
+// belongs to the deployment, not to an organisation. The store keeps the
+// private key only in the sealed form internal/keys makes of it, and never
+// looks inside.
+type SigningKey struct {
+	KID       string
+	Algorithm string // JWS algorithm, e.g. "ES256"
+	State     SigningKeyState
+	PublicJWK []byte // the public JWK as JSON
+	Sealed    []byte // the encrypted private key: opaque bytes, any value
+	KEKID     string // id of the key-encryption key that sealed it
+	CreatedAt time.Time
+	// ActivatesAt is when the key starts (or started) to sign.
+	ActivatesAt time.Time
+	RetiredAt   time.Time
+	// RemoveAfter is when a retired key may leave the published set.
+	RemoveAfter time.Time
 }

@@ -26,6 +26,8 @@ type fixture struct {
 	jwk string
 	// operator is an admin operator of orgA.
 	operator string
+	// signingKid is the deployment's active signing key.
+	signingKid string
 }
 
 // newFixture builds the fixture on a fresh store.
@@ -59,6 +61,8 @@ func newFixture(t *testing.T, b backend) *fixture {
 	f.registerAgent(f.ownerB, "b-worker")
 	f.must(201, "POST", "/v1/operators", f.ownerB, map[string]any{
 		"name": "Bob", "subject": "idp|bob", "role": "owner"})
+
+	f.signingKid = f.signing.Keys()[0].KID
 
 	f.must(200, "POST", "/v1/orgs/"+f.orgS+"/suspend", f.adminKey, nil)
 	f.must(204, "DELETE", "/v1/orgs/"+f.orgD, f.adminKey, nil)

@@ -13,6 +13,8 @@ type agentRequest struct {
 	Owner       string            `json:"owner"`
 	Metadata    map[string]string `json:"metadata"`
 	Scopes      []string          `json:"scopes"`
+	// TokenTTLSeconds is 0 when absent: inherit.
+	TokenTTLSeconds int64 `json:"token_ttl_seconds"`
 }
 
 type agentPatchRequest struct {
@@ -21,6 +23,8 @@ type agentPatchRequest struct {
 	Owner       *string            `json:"owner"`
 	Metadata    *map[string]string `json:"metadata"`
 	Scopes      *[]string          `json:"scopes"`
+	// TokenTTLSeconds is nil when absent: unchanged.
+	TokenTTLSeconds *int64 `json:"token_ttl_seconds"`
 }
 
 func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, p issuer.Principal) error {
@@ -31,7 +35,7 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, p issuer.Pr
 
 	a, err := s.svc.CreateAgent(r.Context(), p, issuer.AgentInput{
 		Name: req.Name, Description: req.Description, Owner: req.Owner,
-		Metadata: req.Metadata, Scopes: req.Scopes,
+		Metadata: req.Metadata, Scopes: req.Scopes, TokenTTLSeconds: req.TokenTTLSeconds,
 	})
 	if err != nil {
 		return err
@@ -70,7 +74,7 @@ func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request, p issuer.Pr
 
 	a, err := s.svc.UpdateAgent(r.Context(), p, r.PathValue("id"), issuer.AgentPatch{
 		Name: req.Name, Description: req.Description, Owner: req.Owner,
-		Metadata: req.Metadata, Scopes: req.Scopes,
+		Metadata: req.Metadata, Scopes: req.Scopes, TokenTTLSeconds: req.TokenTTLSeconds,
 	})
 	return s.answerAgent(w, a, err)
 }

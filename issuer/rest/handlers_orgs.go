@@ -17,11 +17,13 @@ func (s *Server) openAPI(w http.ResponseWriter, _ *http.Request, _ issuer.Princi
 }
 
 type orgRequest struct {
-	Name string `json:"name"`
+	Name            string `json:"name"`
+	TokenTTLSeconds int64  `json:"token_ttl_seconds"`
 }
 
 type orgPatchRequest struct {
-	Name *string `json:"name"`
+	Name            *string `json:"name"`
+	TokenTTLSeconds *int64  `json:"token_ttl_seconds"`
 }
 
 type orgKeyRequest struct {
@@ -36,7 +38,8 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, p issuer.Prin
 		return err
 	}
 
-	org, err := s.svc.CreateOrg(r.Context(), p, issuer.OrgInput{Name: req.Name})
+	org, err := s.svc.CreateOrg(r.Context(), p,
+		issuer.OrgInput{Name: req.Name, TokenTTLSeconds: req.TokenTTLSeconds})
 	if err != nil {
 		return err
 	}
@@ -76,7 +79,7 @@ func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request, p issuer.Prin
 	}
 
 	org, err := s.svc.UpdateOrg(r.Context(), p, r.PathValue("org_id"),
-		issuer.OrgPatch{Name: req.Name})
+		issuer.OrgPatch{Name: req.Name, TokenTTLSeconds: req.TokenTTLSeconds})
 	return s.answerOrg(w, org, err)
 }
 

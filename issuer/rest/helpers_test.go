@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentidp/agentidp/api"
+	"github.com/agentidp/agentidp/internal/keys"
 	"github.com/agentidp/agentidp/internal/secret"
 	"github.com/agentidp/agentidp/internal/store"
 	"github.com/agentidp/agentidp/internal/store/pgtest"
@@ -121,6 +122,8 @@ type env struct {
 	logs     *logBuffer
 	registry *prometheus.Registry
 	adminKey string
+	// signing holds the deployment's signing keys, started: one active key.
+	signing *keys.Manager
 }
 
 // testHasherKey is the server hashing key of the tests.
@@ -134,8 +137,9 @@ func newEnv(t testing.TB, st store.Store, edit ...func(*Config)) *env {
 	e := &env{t: t, st: st, clock: newClock(), logs: &logBuffer{},
 		registry: prometheus.NewRegistry()}
 
+	e.signing = newKeyManager(t, st, e.clock)
 	cfg := Config{
-		Store: st, Hasher: h, Registerer: e.registry, Now: e.clock.Now,
+		Store: st, Hasher: h, Registerer: e.registry, Now: e.clock.Now, SigningKeys: e.signing,
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		// The test clock stands still, so the buckets never refill: make
 		// them deep enough for any test but the rate limit ones.
@@ -153,6 +157,18 @@ func newEnv(t testing.TB, st store.Store, edit ...func(*Config)) *env {
 	e.adminKey, err = issuer.CreateAdminKey(context.Background(), st, h, "test admin")
 	require.NoError(t, err)
 	return e
+}
+
+// newKeyManager returns a started signing key manager on st, on the test
+// clock.
+func newKeyManager(t testing.TB, st store.Store, c *clock) *keys.Manager {
+	t.Helper()
+	kek, err := keys.NewKEK(bytes.Repeat([]byte{0x17}, keys.KEKSize))
+	require.NoError(t, err)
+	m, err := keys.New(keys.Config{Store: st, KEK: kek, Now: c.Now})
+	require.NoError(t, err)
+	require.NoError(t, m.Start(context.Background()))
+	return m
 }
 
 // response is what a test request got back.

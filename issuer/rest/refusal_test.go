@@ -46,7 +46,7 @@ func (f *fixture) expand(s string) string {
 		"{secret}", f.secretID, "{revokedSecret}", f.revokedSecret, "{kid}", f.kid,
 		"{jwk}", f.jwk, "{orgA}", f.orgA, "{orgB}", f.orgB, "{orgD}", f.orgD,
 		"{operator}", f.operator, "{ownerKeyID}", keyID(f.owner),
-		"{revokedKeyID}", keyID(f.revoked)).Replace(s)
+		"{revokedKeyID}", keyID(f.revoked), "{signingKid}", f.signingKid).Replace(s)
 }
 
 func TestRefusalsChangeNothing(t *testing.T) {
@@ -107,6 +107,7 @@ func refusals() []refusal {
 	out = append(out, authRefusals()...)
 	out = append(out, stateRefusals()...)
 	out = append(out, credentialRefusals()...)
+	out = append(out, signingKeyRefusals()...)
 	return out
 }
 
@@ -202,6 +203,26 @@ func validationRefusals() []refusal {
 			map[string]any{"name": "a", "scopes": []string{long(129)}}, "scopes[0]"),
 		agent("duplicate scopes are refused",
 			map[string]any{"name": "a", "scopes": []string{"x", "y", "x"}}, "scopes[2]"),
+		agent("a token lifetime under a minute is refused",
+			map[string]any{"name": "a", "token_ttl_seconds": 59}, "token_ttl_seconds"),
+		agent("a negative token lifetime is refused",
+			map[string]any{"name": "a", "token_ttl_seconds": -60}, "token_ttl_seconds"),
+		agent("a token lifetime over the deployment's ceiling is refused",
+			map[string]any{"name": "a", "token_ttl_seconds": 3601}, "token_ttl_seconds"),
+		{name: "a token lifetime as a string is refused and named", method: "POST",
+			path: "/v1/agents", key: "owner", body: `{"name":"a","token_ttl_seconds":"60"}`,
+			status: 400, slug: "invalid-request", field: "token_ttl_seconds"},
+		{name: "an agent patch over the ceiling is refused", method: "PATCH",
+			path: "/v1/agents/{agent}", key: "owner",
+			body: map[string]any{"token_ttl_seconds": 86400}, status: 400,
+			slug: "invalid-request", field: "token_ttl_seconds"},
+		{name: "an organization's token lifetime over the ceiling is refused", method: "POST",
+			path: "/v1/orgs", key: "super", body: map[string]any{"name": "x",
+				"token_ttl_seconds": 7200}, status: 400, slug: "invalid-request",
+			field: "token_ttl_seconds"},
+		{name: "an organization patch under a minute is refused", method: "PATCH",
+			path: "/v1/orgs/{orgA}", key: "super", body: map[string]any{"token_ttl_seconds": 1},
+			status: 400, slug: "invalid-request", field: "token_ttl_seconds"},
 		{name: "an unknown role is refused", method: "POST", path: "/v1/api-keys",
 			key: "owner", body: map[string]any{"role": "root"}, status: 400,
 			slug: "invalid-request", field: "role"},
@@ -388,5 +409,40 @@ func credentialRefusals() []refusal {
 		key("a point off the curve is refused", testJWKs()["ecOffCurve"], "jwk"),
 		key("a JWK that is not an object is refused", "key", "jwk"),
 		key("a missing JWK is refused", nil, "jwk"),
+	}
+}
+
+func signingKeyRefusals() []refusal {
+	return []refusal{
+		{name: "a viewer may not list the signing keys", method: "GET",
+			path: "/v1/signing-keys", key: "viewer", status: 403, slug: "forbidden",
+			denied: "signingkey.list"},
+		{name: "an owner key may not rotate the signing key", method: "POST",
+			path: "/v1/signing-keys/rotate", key: "owner", body: map[string]any{"immediate": true},
+			status: 403, slug: "forbidden", denied: "signingkey.rotate"},
+		{name: "an organization key may not remove a signing key", method: "DELETE",
+			path: "/v1/signing-keys/{signingKid}", key: "admin", status: 403, slug: "forbidden",
+			denied: "signingkey.remove"},
+		{name: "a suspended organization's key may not rotate", method: "POST",
+			path: "/v1/signing-keys/rotate", key: "ownerS", status: 403, slug: "forbidden",
+			denied: "signingkey.rotate"},
+		{name: "rotating without a key is refused", method: "POST",
+			path: "/v1/signing-keys/rotate", status: 401, slug: "unauthorized"},
+		{name: "the active signing key cannot be removed", method: "DELETE",
+			path: "/v1/signing-keys/{signingKid}", key: "super", status: 409,
+			slug: "invalid-transition"},
+		{name: "an unknown signing key is not found", method: "DELETE",
+			path: "/v1/signing-keys/" + strings.Repeat("A", 43), key: "super", status: 404,
+			slug: "not-found"},
+		{name: "a malformed signing kid is not found", method: "DELETE",
+			path: "/v1/signing-keys/short", key: "super", status: 404, slug: "not-found"},
+		{name: "a rotation with an unknown field is refused", method: "POST",
+			path: "/v1/signing-keys/rotate", key: "super", body: map[string]any{"now": true},
+			status: 400, slug: "unknown-field", field: "now"},
+		{name: "a rotation with immediate as a string is refused", method: "POST",
+			path: "/v1/signing-keys/rotate", key: "super", body: `{"immediate":"yes"}`,
+			status: 400, slug: "invalid-request", field: "immediate"},
+		{name: "the rotate path takes no GET", method: "GET", path: "/v1/signing-keys/rotate",
+			key: "super", status: 405, slug: "method-not-allowed"},
 	}
 }

@@ -41,6 +41,12 @@ var routes = []route{
 	{"DELETE", "/v1/orgs/{org_id}", issuer.OpOrgDelete, "org_id", (*Server).deleteOrg},
 	{"POST", "/v1/orgs/{org_id}/keys", issuer.OpOrgKeyCreate, "org_id", (*Server).createOrgKey},
 
+	{"GET", "/v1/signing-keys", issuer.OpSigningKeyList, "", (*Server).listSigningKeys},
+	{"POST", "/v1/signing-keys/rotate", issuer.OpSigningKeyRotate, "",
+		(*Server).rotateSigningKey},
+	{"DELETE", "/v1/signing-keys/{kid}", issuer.OpSigningKeyRemove, "kid",
+		(*Server).removeSigningKey},
+
 	{"GET", "/v1/org", issuer.OpOwnOrgRead, "", (*Server).currentOrg},
 
 	{"POST", "/v1/operators", issuer.OpOperatorCreate, "", (*Server).createOperator},
@@ -74,26 +80,15 @@ var routes = []route{
 	{"GET", "/v1/audit", issuer.OpAuditList, "", (*Server).listAudit},
 }
 
-// routeMux registers the route table, a 405 problem for every known path
-// asked with another method, and a 404 problem for everything else.
+// routeMux registers the route table, and a fallback that answers a 405
+// problem for a known path asked with another method and a 404 problem for
+// everything else.
 func (s *Server) routeMux() *http.ServeMux {
 	mux := http.NewServeMux()
-	allowed := make(map[string][]string)
 	for _, rt := range routes {
 		mux.Handle(rt.method+" "+rt.path, s.endpoint(rt))
-		allowed[rt.path] = append(allowed[rt.path], rt.method)
 	}
-
-	for path, methods := range allowed {
-		if slices.Contains(methods, "GET") {
-			methods = append(methods, "HEAD")
-		}
-		slices.Sort(methods)
-		mux.Handle(path, s.methodNotAllowed(strings.Join(methods, ", ")))
-	}
-	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, &httpError{kind: kindNotFound, detail: "no such route"})
-	}))
+	mux.Handle("/", s.fallback(mux))
 	return mux
 }
 
@@ -115,10 +110,43 @@ func (s *Server) endpoint(rt route) http.Handler {
 	})
 }
 
-// methodNotAllowed answers a known path asked with an unsupported method.
-func (s *Server) methodNotAllowed(allow string) http.Handler {
+// routeMethods are the methods of the route table, each asked once.
+var routeMethods = func() []string {
+	var out []string
+	for _, rt := range routes {
+		if !slices.Contains(out, rt.method) {
+			out = append(out, rt.method)
+		}
+	}
+	return out
+}()
+
+// fallback answers what no route matched. It asks mux which methods it
+// would serve the path with, rather than registering a catch-all per
+// path, since a catch-all for /v1/signing-keys/rotate would conflict
+// with DELETE /v1/signing-keys/{kid}.
+func (s *Server) fallback(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, &httpError{kind: kindMethod, allow: allow,
+		var allow []string
+		for _, m := range routeMethods {
+			probe := &http.Request{Method: m, URL: r.URL, Host: r.Host}
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+				allow = append(allow, m)
+				// The metrics and the access log then name the path, as
+				// they do for a request that was served.
+				r.Pattern = pattern
+			}
+		}
+		if len(allow) == 0 {
+			s.fail(w, r, &httpError{kind: kindNotFound, detail: "no such route"})
+			return
+		}
+
+		if slices.Contains(allow, "GET") {
+			allow = append(allow, "HEAD")
+		}
+		slices.Sort(allow)
+		s.fail(w, r, &httpError{kind: kindMethod, allow: strings.Join(allow, ", "),
 			detail: "this path does not support method " + methodLabel(r.Method)})
 	})
 }

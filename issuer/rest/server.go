@@ -37,6 +37,13 @@ type Config struct {
 	Store store.Store
 	// Hasher hashes API keys and client secrets; required.
 	Hasher *secret.Hasher
+	// SigningKeys serves the /v1/signing-keys routes; nil makes them
+	// answer 404 (see issuer.Config).
+	SigningKeys issuer.KeyManager
+	// MaxTokenTTL is the deployment's ceiling on token lifetimes, the
+	// largest token_ttl_seconds accepted; zero means
+	// issuer.DefaultMaxTokenTTL.
+	MaxTokenTTL time.Duration
 	// Logger receives one access line per request and the errors behind
 	// 5xx answers; nil discards them.
 	Logger *slog.Logger
@@ -79,7 +86,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 
-	svc, err := issuer.New(issuer.Config{Store: cfg.Store, Hasher: cfg.Hasher, Now: cfg.Now})
+	svc, err := issuer.New(issuer.Config{Store: cfg.Store, Hasher: cfg.Hasher,
+		SigningKeys: cfg.SigningKeys, MaxTokenTTL: cfg.MaxTokenTTL, Now: cfg.Now})
 	if err != nil {
 		return nil, fmt.Errorf("new rest server: %w", err)
 	}

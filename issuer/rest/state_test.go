@@ -28,7 +28,9 @@ func state(t testing.TB, st store.Store) string {
 	require.NoError(t, err)
 	admins, err := st.CountAdminKeys(ctx)
 	require.NoError(t, err)
-	all = append(all, events, admins)
+	signing, err := st.ListSigningKeys(ctx)
+	require.NoError(t, err)
+	all = append(all, events, admins, signing)
 
 	data, err := json.Marshal(all)
 	require.NoError(t, err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/agentidp/agentidp/internal/keys"
 	"github.com/agentidp/agentidp/internal/store"
 	"github.com/agentidp/agentidp/issuer"
 )
@@ -45,17 +46,23 @@ func credentialStatus(expiresAt, revokedAt, now time.Time) string {
 	return "active"
 }
 
+// seconds returns a token lifetime in whole seconds; 0 means inherited.
+func seconds(d time.Duration) int64 {
+	return int64(d / time.Second)
+}
+
 type orgView struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Status    string    `json:"status"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID              string    `json:"id"`
+	Name            string    `json:"name"`
+	Status          string    `json:"status"`
+	TokenTTLSeconds int64     `json:"token_ttl_seconds"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 func newOrgView(o store.Org) orgView {
-	return orgView{ID: o.ID, Name: o.Name, Status: string(o.Status), CreatedAt: o.CreatedAt,
-		UpdatedAt: o.UpdatedAt}
+	return orgView{ID: o.ID, Name: o.Name, Status: string(o.Status),
+		TokenTTLSeconds: seconds(o.TokenTTL), CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 }
 
 type operatorView struct {
@@ -117,14 +124,16 @@ type agentView struct {
 	Metadata    map[string]string `json:"metadata"`
 	Scopes      []string          `json:"scopes"`
 	Status      string            `json:"status"`
-	CreatedAt   time.Time         `json:"created_at"`
-	UpdatedAt   time.Time         `json:"updated_at"`
+	// TokenTTLSeconds is 0 when the agent inherits its organisation's.
+	TokenTTLSeconds int64     `json:"token_ttl_seconds"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 func newAgentView(a store.Agent) agentView {
 	v := agentView{ID: a.ID, OrgID: a.OrgID, Name: a.Name, Description: a.Description,
 		Owner: a.Owner, Metadata: a.Metadata, Scopes: a.Scopes, Status: string(a.Status),
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+		TokenTTLSeconds: seconds(a.TokenTTL), CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	if v.Metadata == nil {
 		v.Metadata = map[string]string{}
 	}
@@ -171,6 +180,25 @@ func (s *Server) newAgentKeyView(k store.AgentKey) agentKeyView {
 	return agentKeyView{KID: k.KID, AgentID: k.AgentID, Alg: k.Algorithm, JWK: k.JWK,
 		Status:    credentialStatus(k.ExpiresAt, k.RevokedAt, s.now()),
 		CreatedAt: k.CreatedAt, ExpiresAt: optTime(k.ExpiresAt), RevokedAt: optTime(k.RevokedAt)}
+}
+
+// signingKeyView describes a deployment signing key, never its key
+// material.
+type signingKeyView struct {
+	KID         string     `json:"kid"`
+	Alg         string     `json:"alg"`
+	State       string     `json:"state"`
+	Signing     bool       `json:"signing"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ActivatesAt time.Time  `json:"activates_at"`
+	RetiredAt   *time.Time `json:"retired_at,omitempty"`
+	RemoveAfter *time.Time `json:"remove_after,omitempty"`
+}
+
+func newSigningKeyView(k keys.KeyInfo) signingKeyView {
+	return signingKeyView{KID: k.KID, Alg: k.Algorithm, State: string(k.State),
+		Signing: k.Signing, CreatedAt: k.CreatedAt, ActivatesAt: k.ActivatesAt,
+		RetiredAt: optTime(k.RetiredAt), RemoveAfter: optTime(k.RemoveAfter)}
 }
 
 type auditView struct {

@@ -9,27 +9,43 @@ import (
 )
 
 const agentCols = "id, org_id, name, description, owner, metadata, scopes, status, " +
-	"created_at, updated_at"
+	"created_at, updated_at, token_ttl"
 
-func scanAgent(s Scanner) (store.Agent, error) {
-	var a store.Agent
-	var meta, scopes, status string
-	var created, updated int64
-	err := s.Scan(&a.ID, &a.OrgID, &a.Name, &a.Description, &a.Owner, &meta, &scopes,
-		&status, &created, &updated)
-	if err != nil {
-		return store.Agent{}, err
-	}
+// agentRow holds an agent's columns as scanned.
+type agentRow struct {
+	a                     store.Agent
+	meta, scopes, status  string
+	created, updated, ttl int64
+}
 
-	if a.Metadata, err = decodeMap(meta); err != nil {
+// dest returns the scan destinations of agentCols, in order.
+func (r *agentRow) dest() []any {
+	return []any{&r.a.ID, &r.a.OrgID, &r.a.Name, &r.a.Description, &r.a.Owner, &r.meta,
+		&r.scopes, &r.status, &r.created, &r.updated, &r.ttl}
+}
+
+// agent decodes the scanned columns.
+func (r *agentRow) agent() (store.Agent, error) {
+	a := r.a
+	var err error
+	if a.Metadata, err = decodeMap(r.meta); err != nil {
 		return store.Agent{}, fmt.Errorf("decode agent metadata: %w", err)
 	}
-	if a.Scopes, err = decodeList(scopes); err != nil {
+	if a.Scopes, err = decodeList(r.scopes); err != nil {
 		return store.Agent{}, fmt.Errorf("decode agent scopes: %w", err)
 	}
-	a.Status = store.AgentStatus(status)
-	a.CreatedAt, a.UpdatedAt = fromMicros(created), fromMicros(updated)
+	a.Status = store.AgentStatus(r.status)
+	a.CreatedAt, a.UpdatedAt = fromMicros(r.created), fromMicros(r.updated)
+	a.TokenTTL = fromDurationMicros(r.ttl)
 	return a, nil
+}
+
+func scanAgent(s Scanner) (store.Agent, error) {
+	var r agentRow
+	if err := s.Scan(r.dest()...); err != nil {
+		return store.Agent{}, err
+	}
+	return r.agent()
 }
 
 // encodeAgent returns the stored forms of an agent's metadata and scopes.
@@ -86,9 +102,9 @@ func (t *tx) CreateAgent(ctx context.Context, a store.Agent) error {
 
 	_, err = t.q.Exec(ctx,
 		"INSERT INTO agents ("+agentCols+") "+
-			"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+			"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 		a.ID, a.OrgID, a.Name, a.Description, a.Owner, meta, scopes,
-		string(a.Status), micros(a.CreatedAt), micros(a.UpdatedAt))
+		string(a.Status), micros(a.CreatedAt), micros(a.UpdatedAt), durationMicros(a.TokenTTL))
 	return t.writeErr(op, err)
 }
 
@@ -108,8 +124,9 @@ func (t *tx) UpdateAgent(ctx context.Context, a store.Agent) error {
 
 	n, err := t.q.Exec(ctx,
 		"UPDATE agents SET name = $3, description = $4, owner = $5, metadata = $6, "+
-			"scopes = $7, status = $8, updated_at = $9 WHERE org_id = $1 AND id = $2",
+			"scopes = $7, status = $8, updated_at = $9, token_ttl = $10 "+
+			"WHERE org_id = $1 AND id = $2",
 		a.OrgID, a.ID, a.Name, a.Description, a.Owner, meta, scopes,
-		string(a.Status), micros(a.UpdatedAt))
+		string(a.Status), micros(a.UpdatedAt), durationMicros(a.TokenTTL))
 	return t.updated(op, n, err)
 }

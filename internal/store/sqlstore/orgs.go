@@ -7,18 +7,35 @@ import (
 	"github.com/agentidp/agentidp/internal/store"
 )
 
-const orgCols = "id, name, status, created_at, updated_at"
+const orgCols = "id, name, status, created_at, updated_at, token_ttl"
+
+// orgRow holds an organisation's columns as scanned.
+type orgRow struct {
+	o                     store.Org
+	status                string
+	created, updated, ttl int64
+}
+
+// dest returns the scan destinations of orgCols, in order.
+func (r *orgRow) dest() []any {
+	return []any{&r.o.ID, &r.o.Name, &r.status, &r.created, &r.updated, &r.ttl}
+}
+
+// org decodes the scanned columns.
+func (r *orgRow) org() store.Org {
+	o := r.o
+	o.Status = store.OrgStatus(r.status)
+	o.CreatedAt, o.UpdatedAt = fromMicros(r.created), fromMicros(r.updated)
+	o.TokenTTL = fromDurationMicros(r.ttl)
+	return o
+}
 
 func scanOrg(s Scanner) (store.Org, error) {
-	var o store.Org
-	var status string
-	var created, updated int64
-	if err := s.Scan(&o.ID, &o.Name, &status, &created, &updated); err != nil {
+	var r orgRow
+	if err := s.Scan(r.dest()...); err != nil {
 		return store.Org{}, err
 	}
-	o.Status = store.OrgStatus(status)
-	o.CreatedAt, o.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return o, nil
+	return r.org(), nil
 }
 
 func getOrg(ctx context.Context, q Querier, lock, id string) (store.Org, error) {
@@ -43,8 +60,9 @@ func (s *Store) ListOrgs(ctx context.Context, page store.Page) ([]store.Org, err
 // CreateOrg implements store.Tx.
 func (t *tx) CreateOrg(ctx context.Context, o store.Org) error {
 	_, err := t.q.Exec(ctx,
-		"INSERT INTO orgs ("+orgCols+") VALUES ($1, $2, $3, $4, $5)",
-		o.ID, o.Name, string(o.Status), micros(o.CreatedAt), micros(o.UpdatedAt))
+		"INSERT INTO orgs ("+orgCols+") VALUES ($1, $2, $3, $4, $5, $6)",
+		o.ID, o.Name, string(o.Status), micros(o.CreatedAt), micros(o.UpdatedAt),
+		durationMicros(o.TokenTTL))
 	return t.writeErr(fmt.Sprintf("create org %q", o.ID), err)
 }
 
@@ -57,7 +75,8 @@ func (t *tx) GetOrg(ctx context.Context, id string) (store.Org, error) {
 // CreatedAt.
 func (t *tx) UpdateOrg(ctx context.Context, o store.Org) error {
 	n, err := t.q.Exec(ctx,
-		"UPDATE orgs SET name = $2, status = $3, updated_at = $4 WHERE id = $1",
-		o.ID, o.Name, string(o.Status), micros(o.UpdatedAt))
+		"UPDATE orgs SET name = $2, status = $3, updated_at = $4, token_ttl = $5 "+
+			"WHERE id = $1",
+		o.ID, o.Name, string(o.Status), micros(o.UpdatedAt), durationMicros(o.TokenTTL))
 	return t.updated(fmt.Sprintf("update org %q", o.ID), n, err)
 }

@@ -44,6 +44,13 @@ func Run(t *testing.T, open Opener) {
 		{"audit records form a chain", testAuditChain},
 		{"concurrent audit appends never fork", testConcurrentAudit},
 		{"outbox events come in order", testOutbox},
+		{"token lifetimes round trip", testTokenTTLs},
+		{"agents are found by id alone with their organisation", testFindAgent},
+		{"revoked tokens are kept until they expire", testRevokedTokens},
+		{"used client assertions refuse replays until they expire", testUsedAssertions},
+		{"signing keys round trip", testSigningKeys},
+		{"signing key writes fail with sentinels", testSigningKeyErrors},
+		{"locked signing key reads make rotations take turns", testSigningKeyLock},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

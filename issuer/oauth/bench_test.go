@@ -1,0 +1,126 @@
+package oauth_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentidp/agentidp/internal/auditlog"
+	"github.com/agentidp/agentidp/internal/keys"
+	"github.com/agentidp/agentidp/internal/store"
+	"github.com/agentidp/agentidp/issuer/oauth"
+)
+
+// BenchmarkTokenEndpoint measures POST /oauth2/token in process
+// (client_secret_post, so one agent lookup, one secrets read, a signature
+// and an audit record) beside a baseline handler that only signs fixed
+// claims with the same key. Each endpoint run reports its rate as a share
+// of the baseline's: rate/baseline = baseline ns/op ÷ endpoint ns/op.
+func BenchmarkTokenEndpoint(b *testing.B) {
+	b.Run("baseline", func(b *testing.B) {
+		runParallel(b, baselineHandler(startKeys(b, openSQLite(b), &clock{t: time.Now()})),
+			func() *http.Request { return httptest.NewRequestWithContext(b.Context(), http.MethodPost, "/", nil) })
+	})
+	for _, bk := range backends {
+		for _, rec := range []string{"auditlog", "tx-per-record"} {
+			b.Run(bk.name+"/client_secret_post/"+rec, func(b *testing.B) {
+				st := bk.open(b)
+				var audit oauth.Recorder = &syncRecorder{st: st}
+				if rec == "auditlog" {
+					audit = startAuditLog(b, st)
+				}
+				e := newEnv(b, st, func(c *oauth.Config) { c.Audit = audit })
+				f := e.newFixture(b, nil)
+				body := []byte(secretForm(f, nil).Encode())
+
+				runParallel(b, e.srv.Handler(), func() *http.Request {
+					r := httptest.NewRequestWithContext(b.Context(), http.MethodPost, oauth.PathToken,
+						bytes.NewReader(body))
+					r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					return r
+				})
+				perOp := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+				b.ReportMetric(baselineNsPerOp()/perOp, "rate/baseline")
+			})
+		}
+	}
+}
+
+// runParallel serves requests from all benchmark goroutines and checks
+// that each succeeds.
+func runParallel(b *testing.B, h http.Handler, newRequest func() *http.Request) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, newRequest())
+			if w.Code != http.StatusOK {
+				b.Errorf("status %d: %s", w.Code, w.Body.String())
+				return
+			}
+		}
+	})
+}
+
+// baselineHandler only signs fixed claims of the shape the token endpoint
+// mints, and answers with the token.
+func baselineHandler(m *keys.Manager) http.Handler {
+	claims := map[string]any{"iss": "https://idp.example.com", "sub": "agt_bench",
+		"aud": "https://idp.example.com", "exp": 1, "iat": 1, "nbf": 1, "jti": "jti",
+		"client_id": "agt_bench", "scope": "tickets:read tickets:write", "org_id": "org_bench",
+		"agent_did": "did:web:idp.example.com:agents:agt_bench"}
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		payload, _ := json.Marshal(claims)
+		tok, _, err := m.Sign(payload, keys.TypeAccessToken)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"access_token": string(tok),
+			"token_type": "Bearer", "expires_in": 600})
+	})
+}
+
+var (
+	baselineOnce sync.Once
+	baselineNs   float64
+)
+
+// baselineNsPerOp measures the baseline once per process.
+func baselineNsPerOp() float64 {
+	baselineOnce.Do(func() {
+		r := testing.Benchmark(func(b *testing.B) {
+			m := startKeys(b, openSQLite(b), &clock{t: time.Now()})
+			runParallel(b, baselineHandler(m), func() *http.Request {
+				return httptest.NewRequestWithContext(b.Context(), http.MethodPost, "/", nil)
+			})
+		})
+		baselineNs = float64(r.NsPerOp())
+	})
+	return baselineNs
+}
+
+// startAuditLog runs a group-commit audit writer on st until b ends, then
+// closes it so that every record it took is committed.
+func startAuditLog(b *testing.B, st store.Store) *auditlog.Writer {
+	w, err := auditlog.New(auditlog.Config{Store: st})
+	require.NoError(b, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	b.Cleanup(func() {
+		require.NoError(b, w.Close(context.Background()))
+		cancel()
+		require.NoError(b, <-done)
+	})
+	return w
+}

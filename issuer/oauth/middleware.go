@@ -1,0 +1,113 @@
+package oauth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/agentidp/agentidp/internal/ids"
+	"github.com/agentidp/agentidp/internal/reqctx"
+)
+
+// clientRequestID is the form of an X-Request-Id a client may choose.
+var clientRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// recorder remembers what a handler answered, for the log line and the
+// metrics.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	// errCode is the OAuth error code of a refusal.
+	errCode string
+	// clientID is the client the request authenticated as, or tried to.
+	clientID string
+}
+
+// WriteHeader records the status.
+func (rec *recorder) WriteHeader(code int) {
+	if rec.status == 0 {
+		rec.status = code
+	}
+	rec.ResponseWriter.WriteHeader(code)
+}
+
+// Write records an implicit 200.
+func (rec *recorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	return rec.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (rec *recorder) Unwrap() http.ResponseWriter {
+	return rec.ResponseWriter
+}
+
+// noteClient records the client a request named, for the log line. A
+// client id is the agent id, a public identifier.
+func noteClient(w http.ResponseWriter, clientID string) {
+	if rec, ok := w.(*recorder); ok {
+		rec.clientID = clientID
+	}
+}
+
+// observe wraps next with what every request gets: a request id, panic
+// recovery, one log line and the metrics.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if !clientRequestID.MatchString(id) {
+			id = ids.New(ids.Request)
+		}
+		r = r.WithContext(reqctx.WithRequestID(r.Context(), id))
+		w.Header().Set("X-Request-Id", id)
+		rec := &recorder{ResponseWriter: w}
+
+		defer s.finish(rec, r, start)
+		defer s.recoverPanic(rec, r)
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// recoverPanic turns a handler's panic into a server_error, unless the
+// response had already begun.
+func (s *Server) recoverPanic(rec *recorder, r *http.Request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+		panic(v)
+	}
+
+	s.log.ErrorContext(r.Context(), "oauth handler panicked", logPanic, fmt.Sprint(v),
+		logStack, string(debug.Stack()))
+	if rec.status == 0 {
+		s.fail(rec, r, internalError(errors.New("handler panicked")))
+		return
+	}
+	rec.status = http.StatusInternalServerError
+}
+
+// finish writes the log line and the metrics of a request. It logs no
+// header, body or query: only what is safe to keep.
+func (s *Server) finish(rec *recorder, r *http.Request, start time.Time) {
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	elapsed := time.Since(start)
+	endpoint := endpointLabel(r.Pattern)
+
+	s.metrics.observe(endpoint, strconv.Itoa(status), rec.errCode, elapsed)
+	s.log.InfoContext(r.Context(), "oauth request",
+		logEndpoint, endpoint, logMethod, r.Method, logStatus, status,
+		logOAuthError, rec.errCode, logClientID, rec.clientID, logDuration, elapsed,
+		logRequestID, reqctx.RequestID(r.Context()))
+}
