@@ -75,6 +75,7 @@ func newRootCmd(s streams) *cobra.Command {
 		newServeCmd(s),
 		newMigrateCmd(s),
 		newKeysCmd(s),
+		newAdminKeyCmd(s),
 		newAuditCmd(s),
 		newVersionCmd(s),
 	)

@@ -170,6 +170,13 @@ func testServe(t *testing.T, path, caPath string) {
 	require.Equal(t, "warn", cfg.Log.Level, "flags override the file")
 	require.Equal(t, config.Sensitive(key), cfg.Secrets.HMACKey, "the environment is read")
 
+	// A deployment gets its first super-admin key from the command line.
+	code, out, stderr := run(t, map[string]string{"AGENTIDP_SECRETS_HMAC_KEY": key},
+		"admin-key", "create", "--config", path)
+	require.Equal(t, exitOK, code, stderr)
+	adminKey := strings.TrimSpace(out)
+	require.True(t, strings.HasPrefix(adminKey, "aidp.adm_"), "one key on stdout")
+
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan *listeners, 1)
 	done := make(chan error, 1)
@@ -185,6 +192,8 @@ func testServe(t *testing.T, path, caPath string) {
 	api := newAPIClient(t, bootstrap{IssuerURL: issuerURL(ln.http.Addr().String()), CACert: caPath})
 	code, body := api.do(http.MethodGet, "/v1/orgs", "aidp.not-a-key", nil)
 	require.Equal(t, http.StatusUnauthorized, code, body)
+	code, body = api.do(http.MethodPost, "/v1/orgs", adminKey, map[string]any{"name": "acme"})
+	require.Equal(t, http.StatusCreated, code, body)
 	code, _ = getPlain(t, "http://"+ln.metrics.Addr().String()+"/readyz")
 	require.Equal(t, http.StatusOK, code)
 
