@@ -24,27 +24,52 @@ import (
 // announced so that the addresses in bootstrap.json and the logs are the
 // ones actually served (port 0 resolved).
 type listeners struct {
-	http    net.Listener
+	http    net.Listener // nil without the issuer role
 	metrics net.Listener
+	authz   net.Listener // nil without the authz role
 }
 
-func bind(ctx context.Context, srv *config.Server) (*listeners, error) {
+// bind binds the listeners of the roles cfg names.
+func bind(ctx context.Context, cfg *config.Config) (*listeners, error) {
 	var lc net.ListenConfig
-	h, err := lc.Listen(ctx, "tcp", srv.HTTPAddr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on server.http_addr: %w", err)
+	l := &listeners{}
+	for _, b := range []struct {
+		on   bool
+		addr string
+		key  string
+		dst  *net.Listener
+	}{
+		{cfg.HasRole(config.RoleIssuer), cfg.Server.HTTPAddr, "server.http_addr", &l.http},
+		{true, cfg.Server.MetricsAddr, "server.metrics_addr", &l.metrics},
+		{cfg.HasRole(config.RoleAuthz), cfg.Authz.Addr, "authz.addr", &l.authz},
+	} {
+		if !b.on {
+			continue
+		}
+		ln, err := lc.Listen(ctx, "tcp", b.addr)
+		if err != nil {
+			l.close()
+			return nil, fmt.Errorf("listen on %s: %w", b.key, err)
+		}
+		*b.dst = ln
 	}
-	m, err := lc.Listen(ctx, "tcp", srv.MetricsAddr)
-	if err != nil {
-		_ = h.Close()
-		return nil, fmt.Errorf("listen on server.metrics_addr: %w", err)
-	}
-	return &listeners{http: h, metrics: m}, nil
+	return l, nil
 }
 
 func (l *listeners) close() {
-	_ = l.http.Close()
-	_ = l.metrics.Close()
+	for _, ln := range []net.Listener{l.http, l.metrics, l.authz} {
+		if ln != nil {
+			_ = ln.Close()
+		}
+	}
+}
+
+// addr returns a listener's address, "" for none.
+func addr(ln net.Listener) string {
+	if ln == nil {
+		return ""
+	}
+	return ln.Addr().String()
 }
 
 // instance is what dev and serve both run: the REST API and the OAuth
@@ -57,7 +82,9 @@ type instance struct {
 	hasher *secret.Hasher
 	keys   *keys.Manager
 	tls    *tls.Config // nil serves plaintext (loopback only, see config)
-	ln     *listeners
+	// authzTLS is the ext_authz listener's; nil serves plaintext.
+	authzTLS *tls.Config
+	ln       *listeners
 }
 
 // servers are what an instance serves, built before it announces itself
@@ -67,12 +94,47 @@ type servers struct {
 	api    *rest.Server
 	tokens *oauth.Server
 	ops    http.Handler
+	// edge is the authz role; nil without it.
+	edge *edge
 }
 
-// build makes the servers, every one registering its metrics on one
-// registry that the operations listener exposes.
-func (in *instance) build() (*servers, error) {
+// assemble builds the servers of the roles the configuration names, all
+// registering their metrics on one registry that the operations listener
+// exposes.
+func (in *instance) assemble() (*servers, error) {
 	reg := telemetry.NewRegistry()
+	sv := &servers{}
+	if in.cfg.HasRole(config.RoleIssuer) {
+		var err error
+		if sv, err = in.build(reg); err != nil {
+			return nil, err
+		}
+	}
+	checks := []telemetry.Check{{Name: "store", Run: in.store.Ping}}
+	if in.cfg.HasRole(config.RoleAuthz) {
+		e, err := in.buildEdge(reg)
+		if err != nil {
+			return nil, err
+		}
+		sv.edge = e
+		checks = append(checks, telemetry.Check{Name: "authz", Run: func(context.Context) error {
+			if !e.srv.Ready() {
+				return errors.New("revocation state not loaded yet")
+			}
+			return nil
+		}})
+	}
+	sv.ops = telemetry.NewOpsHandler(telemetry.OpsConfig{
+		Gatherer: reg,
+		Checks:   checks,
+		Logger:   in.log.With(slog.String("component", "ops")),
+	})
+	return sv, nil
+}
+
+// build makes the issuer role's servers, every one registering its
+// metrics on reg.
+func (in *instance) build(reg *prometheus.Registry) (*servers, error) {
 	audit, err := auditlog.New(auditlog.Config{
 		Store:      in.store,
 		Logger:     in.log.With(slog.String("component", "auditlog")),
@@ -89,31 +151,34 @@ func (in *instance) build() (*servers, error) {
 	if err != nil {
 		return nil, err
 	}
-	ops := telemetry.NewOpsHandler(telemetry.OpsConfig{
-		Gatherer: reg,
-		Checks:   []telemetry.Check{{Name: "store", Run: in.store.Ping}},
-		Logger:   in.log.With(slog.String("component", "ops")),
-	})
-	return &servers{audit: audit, api: api, tokens: tokens, ops: ops}, nil
+	return &servers{audit: audit, api: api, tokens: tokens}, nil
 }
 
 // run serves sv until ctx is done or a task fails, then shuts the servers
 // down gracefully and, after them, the audit writer. The caller closes the
 // store afterwards.
 func (in *instance) run(ctx context.Context, sv *servers) error {
-	in.log.InfoContext(ctx, "serving",
-		slog.String("http_addr", in.ln.http.Addr().String()),
+	in.log.InfoContext(ctx, "serving", slog.Any("roles", in.cfg.Roles),
+		slog.String("http_addr", addr(in.ln.http)),
 		slog.Bool("tls", in.tls != nil),
 		slog.String("issuer_url", in.cfg.Issuer.URL),
-		slog.String("metrics_addr", in.ln.metrics.Addr().String()))
-	err := runLayered(ctx,
-		[]task{in.drain(sv.audit)},
-		[]task{
-			in.serve("issuer", in.httpServer(issuerHandler(sv.api, sv.tokens), in.tls), in.ln.http),
-			in.serve("metrics", in.httpServer(sv.ops, nil), in.ln.metrics),
+		slog.String("authz_addr", addr(in.ln.authz)),
+		slog.Bool("authz_tls", in.authzTLS != nil),
+		slog.String("metrics_addr", addr(in.ln.metrics)))
+	var lower []task
+	upper := []task{in.serve("metrics", in.httpServer(sv.ops, nil), in.ln.metrics)}
+	if sv.api != nil {
+		lower = append(lower, in.drain(sv.audit))
+		upper = append(upper,
+			in.serve("issuer", in.httpServer(issuerHandler(sv), in.tls), in.ln.http),
 			in.keys.Run,
-			sv.tokens.Run,
-		})
+			sv.tokens.Run)
+	}
+	if sv.edge != nil {
+		defer sv.edge.close()
+		upper = append(upper, sv.edge.tasks(in)...)
+	}
+	err := runLayered(ctx, lower, upper)
 	in.log.InfoContext(ctx, "servers stopped")
 	return err
 }
@@ -164,12 +229,13 @@ func (in *instance) oauthServer(reg prometheus.Registerer,
 }
 
 // issuerHandler routes the HTTPS listener: the management API under /v1/,
-// every other path (/oauth2/..., /.well-known/..., /agent-info) to the
-// OAuth endpoints.
-func issuerHandler(api *rest.Server, tokens *oauth.Server) http.Handler {
+// the DID documents, resolver, agent cards, badges and status lists to
+// sv.public, every other path (/oauth2/..., /.well-known/..., /agent-info)
+// to the OAuth endpoints.
+func issuerHandler(sv *servers) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", api.Handler())
-	mux.Handle("/", tokens.Handler())
+	mux.Handle("/v1/", sv.api.Handler())
+	mux.Handle("/", sv.tokens.Handler())
 	return mux
 }
 

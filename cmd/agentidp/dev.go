@@ -20,6 +20,8 @@ type devOptions struct {
 	dataDir     string
 	httpAddr    string
 	metricsAddr string
+	authzAddr   string
+	signingAlg  string
 	logLevel    string
 	// ready, when set, is called with the bootstrap once every listener is
 	// bound and bootstrap.json is written; tests wait on it.
@@ -48,6 +50,10 @@ func newDevCmd(s streams) *cobra.Command {
 	f.StringVar(&o.httpAddr, "http-addr", def.Server.HTTPAddr, "host:port of the HTTPS API (port 0 picks a free port)")
 	f.StringVar(&o.metricsAddr, "metrics-addr", def.Server.MetricsAddr,
 		"host:port of /metrics, /healthz and /readyz (port 0 picks a free port)")
+	f.StringVar(&o.authzAddr, "authz-addr", def.Authz.Addr,
+		"host:port of the ext_authz gRPC listener (port 0 picks a free port)")
+	f.StringVar(&o.signingAlg, "signing-alg", def.Keys.Algorithm,
+		"algorithm of new signing keys: ES256, EdDSA or RS256 (the first key of a fresh data dir)")
 	f.StringVar(&o.logLevel, "log-level", def.Log.Level, "debug, info, warn or error")
 	return cmd
 }
@@ -65,6 +71,8 @@ func devConfig(o devOptions) (config.Config, error) {
 	cfg, err := config.Load(config.Source{Base: &base, Overrides: map[string]string{
 		"server.http_addr":    o.httpAddr,
 		"server.metrics_addr": o.metricsAddr,
+		"authz.addr":          o.authzAddr,
+		"keys.algorithm":      o.signingAlg,
 		"log.level":           o.logLevel,
 	}})
 	if err != nil {
@@ -98,7 +106,7 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 	// anything is created, and the addresses announced below are the ones
 	// bound (port 0 resolved). The deferred close matters only when the
 	// start fails: a server closes its own listener when it shuts down.
-	ln, err := bind(ctx, &cfg.Server)
+	ln, err := bind(ctx, &cfg)
 	if err != nil {
 		return err
 	}
@@ -144,7 +152,10 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 	// 5. The servers, built before anything is announced.
 	in := &instance{cfg: &cfg, log: log, store: st, hasher: hasher, keys: signing, tls: tlsCfg,
 		ln: ln}
-	sv, err := in.build()
+	if in.authzTLS, err = loadAuthzTLS(&cfg, tlsCfg); err != nil {
+		return err
+	}
+	sv, err := in.assemble()
 	if err != nil {
 		return err
 	}
@@ -158,6 +169,7 @@ func runDev(ctx context.Context, o devOptions, s streams) error {
 		IssuerURL:   cfg.Issuer.URL,
 		AdminAPIKey: key,
 		CACert:      caCert,
+		AuthzAddr:   addr(ln.authz),
 		MetricsAddr: ln.metrics.Addr().String(),
 	}
 	if err := writeBootstrap(cfg.DataDir, b); err != nil {

@@ -32,11 +32,12 @@ func TestDevEndToEnd(t *testing.T) {
 		"issuer_url":    p.boot.IssuerURL,
 		"admin_api_key": p.boot.AdminAPIKey,
 		"ca_cert":       filepath.Join(dir, "tls", "ca.pem"),
-		"authz_addr":    "",
+		"authz_addr":    p.boot.AuthzAddr,
 		"xds_addr":      "",
 		"metrics_addr":  p.boot.MetricsAddr,
 	}, fields)
 	require.True(t, strings.HasPrefix(p.boot.IssuerURL, "https://127.0.0.1:"))
+	require.True(t, strings.HasPrefix(p.boot.AuthzAddr, "127.0.0.1:"), p.boot.AuthzAddr)
 	for _, f := range []string{"hmac.key", "kek.key", "tls/ca-key.pem", "tls/server-key.pem"} {
 		info, err := os.Stat(filepath.Join(dir, f))
 		require.NoError(t, err)

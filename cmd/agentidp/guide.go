@@ -18,6 +18,10 @@ func printGuide(w io.Writer, b bootstrap, bootstrapPath string) {
 	line("")
 	line("  API        %s/v1", b.IssuerURL)
 	line("  OAuth      %s/oauth2/token  /.well-known/openid-configuration", b.IssuerURL)
+	if b.AuthzAddr != "" {
+		line("  ext_authz  %s (gRPC over TLS: envoy.service.auth.v3.Authorization/Check)",
+			b.AuthzAddr)
+	}
 	line("  ops        http://%s/healthz  /readyz  /metrics", b.MetricsAddr)
 	line("  CA         %s", b.CACert)
 	line("  bootstrap  %s (holds the super-admin key: keep it private)", bootstrapPath)

@@ -58,6 +58,8 @@ func startDev(t *testing.T, dir string) *devProcess {
 		dataDir:     dir,
 		httpAddr:    "127.0.0.1:0",
 		metricsAddr: "127.0.0.1:0",
+		authzAddr:   "127.0.0.1:0",
+		signingAlg:  "ES256",
 		logLevel:    "debug",
 		ready:       func(b bootstrap) { ready <- b },
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/agentidp/agentidp/internal/config"
+	"github.com/agentidp/agentidp/internal/keys"
+	"github.com/agentidp/agentidp/internal/secret"
 	"github.com/agentidp/agentidp/internal/telemetry"
 	"github.com/agentidp/agentidp/internal/tlsutil"
 )
@@ -19,6 +21,7 @@ import (
 var overrideFlags = []struct{ flag, path, usage string }{
 	{"http-addr", "server.http_addr", "host:port of the API, overriding server.http_addr"},
 	{"metrics-addr", "server.metrics_addr", "host:port of /metrics, /healthz and /readyz, overriding server.metrics_addr"},
+	{"authz-addr", "authz.addr", "host:port of the ext_authz gRPC listener, overriding authz.addr"},
 	{"log-level", "log.level", "debug, info, warn or error, overriding log.level"},
 }
 
@@ -27,10 +30,11 @@ func newServeCmd(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve --config FILE",
 		Short: "Run the roles a configuration file names",
-		Long: "serve runs the roles listed in the configuration (today: issuer, the REST\n" +
-			"API and the OAuth endpoints) with the metrics and health listener, on\n" +
-			"PostgreSQL or SQLite. It applies pending migrations and loads the signing\n" +
-			"keys at start; several instances may start at once.\n\n" +
+		Long: "serve runs the roles listed in the configuration (issuer: the REST API and\n" +
+			"the OAuth endpoints; authz: the Envoy ext_authz service) with the metrics\n" +
+			"and health listener, on PostgreSQL or SQLite. It applies pending migrations\n" +
+			"and, for the issuer, loads the signing keys at start; several instances may\n" +
+			"start at once.\n\n" +
 			"Settings come from the file, then AGENTIDP_* environment variables, then\n" +
 			"flags, each overriding the one before.",
 		Args: cobra.NoArgs,
@@ -85,26 +89,38 @@ func runServe(ctx context.Context, cfg *config.Config, s streams, ready func(*li
 	log.InfoContext(ctx, "starting", slog.Any("roles", cfg.Roles), slog.String("version", version))
 
 	// 1. Secrets and certificates: a bad file fails the start at once.
-	hasher, err := loadHasher(cfg)
-	if err != nil {
-		return err
-	}
-	kek, err := loadKEK(cfg)
-	if err != nil {
-		return err
-	}
+	issuerRole := cfg.HasRole(config.RoleIssuer)
+	var hasher *secret.Hasher
+	var kek *keys.KEK
 	var tlsCfg *tls.Config
-	if !cfg.Server.TLS.Disabled {
-		if tlsCfg, err = tlsutil.Load(cfg.Server.TLS.CertFile, cfg.Server.TLS.KeyFile); err != nil {
+	if issuerRole {
+		if hasher, err = loadHasher(cfg); err != nil {
 			return err
 		}
-	} else {
-		log.WarnContext(ctx, "serving plaintext HTTP on loopback (server.tls.disabled)")
+		if kek, err = loadKEK(cfg); err != nil {
+			return err
+		}
+		if !cfg.Server.TLS.Disabled {
+			if tlsCfg, err = tlsutil.Load(cfg.Server.TLS.CertFile, cfg.Server.TLS.KeyFile); err != nil {
+				return err
+			}
+		} else {
+			log.WarnContext(ctx, "serving plaintext HTTP on loopback (server.tls.disabled)")
+		}
+	}
+	var authzTLS *tls.Config
+	if cfg.HasRole(config.RoleAuthz) {
+		if authzTLS, err = loadAuthzTLS(cfg, tlsCfg); err != nil {
+			return err
+		}
+		if authzTLS == nil {
+			log.WarnContext(ctx, "serving plaintext gRPC on loopback (authz.tls.disabled)")
+		}
 	}
 
 	// 2. The listeners, so that a port in use fails before the database
 	// is touched.
-	ln, err := bind(ctx, &cfg.Server)
+	ln, err := bind(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -121,15 +137,17 @@ func runServe(ctx context.Context, cfg *config.Config, s streams, ready func(*li
 	}
 
 	// 4. The signing keys: a KEK that opens none of them fails the start.
-	signing, err := startKeys(ctx, cfg, st, kek, log)
-	if err != nil {
-		return err
+	var signing *keys.Manager
+	if issuerRole {
+		if signing, err = startKeys(ctx, cfg, st, kek, log); err != nil {
+			return err
+		}
 	}
 
 	// 5. The servers, then serve until told to stop.
 	in := &instance{cfg: cfg, log: log, store: st, hasher: hasher, keys: signing, tls: tlsCfg,
-		ln: ln}
-	sv, err := in.build()
+		authzTLS: authzTLS, ln: ln}
+	sv, err := in.assemble()
 	if err != nil {
 		return err
 	}

@@ -87,6 +87,12 @@ func TestForbiddenImports(t *testing.T) {
 			"internal/config", []string{module + "/internal/store", module + "/issuer"}},
 		{"telemetry knows no subsystem",
 			"internal/telemetry", []string{module + "/internal/store", module + "/issuer"}},
+		{"the edge imports no store, driver or issuer package",
+			"authz", append(append([]string{module + "/internal/store", module + "/issuer"},
+				drivers...), backends...)},
+		{"the edge's revocation feed imports no backend or driver",
+			"authz/revocation", append(append([]string{module + "/issuer"}, drivers...),
+				backends...)},
 		{"TLS helpers know no subsystem",
 			"internal/tlsutil", []string{module + "/internal/", module + "/issuer"}},
 	}

@@ -18,11 +18,14 @@ const (
 	DriverPostgres = "postgres"
 )
 
-// Roles a process can run. Only the issuer exists so far; authz, xds and
-// federation join this list as they are built.
+// Roles a process can run (RoleAuthz is in authz.go); xds and federation
+// join this list as they are built.
 const (
 	RoleIssuer = "issuer"
 )
+
+// roles lists every role, for validation.
+var roles = []string{RoleIssuer, RoleAuthz}
 
 // JWS algorithms of the deployment's signing keys (keys.algorithm). They
 // are the ones internal/keys generates; this package does not import it.
@@ -73,6 +76,7 @@ type Config struct {
 	Tokens    Tokens      `yaml:"tokens"`
 	RateLimit RateLimit   `yaml:"rate_limit"`
 	Log       Log         `yaml:"log"`
+	Authz     Authz       `yaml:"authz"`
 }
 
 // Server configures the REST listener and the metrics/health listener.
@@ -277,7 +281,8 @@ func Default() Config {
 			OrgRPS:      20,
 			OrgBurst:    40,
 		},
-		Log: Log{Level: "info", Format: FormatJSON},
+		Log:   Log{Level: "info", Format: FormatJSON},
+		Authz: DefaultAuthz(),
 	}
 }
 
@@ -296,6 +301,8 @@ func Dev(dataDir string) Config {
 	c.Keys.KEKFile = filepath.Join(dataDir, "kek.key")
 	c.Issuer.URL = "https://127.0.0.1:8443"
 	c.Log.Format = FormatText
+	c.Roles = []string{RoleIssuer, RoleAuthz}
+	c.Authz.Addr = "127.0.0.1:9001"
 	return c
 }
 

@@ -86,7 +86,7 @@ func TestLoadBaseIsNotModified(t *testing.T) {
 	cfg, err := Load(Source{Base: &base, Overrides: map[string]string{"roles": "a,b"}})
 	require.NoError(t, err)
 	require.Equal(t, []string{"a", "b"}, cfg.Roles)
-	require.Equal(t, []string{"issuer"}, base.Roles)
+	require.Equal(t, []string{"issuer", "authz"}, base.Roles)
 	require.Equal(t, "127.0.0.1:8443", cfg.Server.HTTPAddr)
 }
 
@@ -240,7 +240,7 @@ func TestValidate(t *testing.T) {
 			},
 			want: []string{
 				`roles[1]: role "issuer" is listed twice`,
-				`roles[2]: unknown role "authn" (allowed: "issuer")`,
+				`roles[2]: unknown role "authn" (allowed: "issuer", "authz")`,
 				`server.http_addr: must be host:port, e.g. "127.0.0.1:8443" or ":8443"`,
 				"server.metrics_addr: port must be a number from 0 to 65535 (0 picks a free port)",
 				"server.tls.cert_file: must be set unless server.tls.disabled is true",

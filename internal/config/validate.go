@@ -5,6 +5,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,7 @@ func (c *Config) Validate() error {
 	c.validateTokens(&v)
 	c.validateRateLimit(&v)
 	c.validateLog(&v)
+	c.validateAuthz(&v)
 	if len(v.probs) == 0 {
 		return nil
 	}
@@ -61,16 +63,25 @@ func (v *validator) add(path, format string, args ...any) {
 	v.probs = append(v.probs, Problem{Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
+// allowedRoles lists the roles for a message: "issuer", "authz".
+func allowedRoles() string {
+	q := make([]string, len(roles))
+	for i, r := range roles {
+		q[i] = strconv.Quote(r)
+	}
+	return strings.Join(q, ", ")
+}
+
 func (c *Config) validateRoles(v *validator) {
 	if len(c.Roles) == 0 {
-		v.add("roles", "must name at least one role (allowed: %q)", RoleIssuer)
+		v.add("roles", "must name at least one role (allowed: %s)", allowedRoles())
 	}
 	seen := map[string]bool{}
 	for i, r := range c.Roles {
 		path := fmt.Sprintf("roles[%d]", i)
 		switch {
-		case r != RoleIssuer:
-			v.add(path, "unknown role %q (allowed: %q)", r, RoleIssuer)
+		case !slices.Contains(roles, r):
+			v.add(path, "unknown role %q (allowed: %s)", r, allowedRoles())
 		case seen[r]:
 			v.add(path, "role %q is listed twice", r)
 		}
