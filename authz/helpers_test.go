@@ -209,11 +209,14 @@ func bearer(tok string) map[string]string {
 	return map[string]string{"authorization": "Bearer " + tok}
 }
 
-// check runs one Check, which must not fail.
+// check runs one Check, which must not fail and must answer what
+// Envoy's own validation rules for the message accept.
 func (e *env) check(t testing.TB, req *authv3.CheckRequest) *authv3.CheckResponse {
 	t.Helper()
+	require.NoError(t, req.ValidateAll(), "the test sends what Envoy could send")
 	resp, err := e.srv.Check(context.Background(), req)
 	require.NoError(t, err)
+	require.NoError(t, resp.ValidateAll(), "Envoy's validation rules accept the answer")
 	return resp
 }
 

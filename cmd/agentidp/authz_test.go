@@ -2,10 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,9 +22,11 @@ import (
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/grpc/status"
 
 	"github.com/agentidp/agentidp/authz"
 	"github.com/agentidp/agentidp/internal/store/pgtest"
@@ -165,6 +175,15 @@ func TestDevEdgeVerifiesIssuedTokens(t *testing.T) {
 	code, body = api.do(http.MethodPost, "/v1/orgs/"+f.org+"/suspend", p.boot.AdminAPIKey, nil)
 	require.Equal(t, http.StatusOK, code, body)
 	requireReason(t, client, tok, authz.ReasonOrgInactive)
+
+	// Every decision is counted by outcome and reason; no token is logged.
+	code, metrics := getPlain(t, "http://"+p.boot.MetricsAddr+"/metrics")
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, metrics, `agentidp_authz_decisions_total{decision="deny",reason="revoked"}`)
+	require.Contains(t, metrics, `agentidp_authz_decisions_total{decision="allow",reason="valid"}`)
+	require.NotContains(t, p.logs.String(), tok)
+	code, ready := getPlain(t, "http://"+p.boot.MetricsAddr+"/readyz")
+	require.Equal(t, http.StatusOK, code, ready)
 }
 
 // requireReflects checks that server reflection lists service.
@@ -248,4 +267,84 @@ func createAdminKey(t *testing.T, path string) string {
 	code, out, stderr := run(t, nil, "admin-key", "create", "--config", path)
 	require.Equal(t, exitOK, code, stderr)
 	return strings.TrimSpace(out)
+}
+
+// TestEdgeRequiresProxyCertificates configures authz.tls.client_ca_file:
+// a proxy without a certificate from that CA cannot even reach Check.
+func TestEdgeRequiresProxyCertificates(t *testing.T) {
+	ca, caPEM := newTestCA(t)
+	caFile := filepath.Join(t.TempDir(), "proxies.pem")
+	require.NoError(t, os.WriteFile(caFile, caPEM, 0o600))
+	cfgPath, serverCA := serveConfig(t, fmt.Sprintf(`roles: [issuer, authz]
+authz:
+  addr: "127.0.0.1:0"
+  tls:
+    client_ca_file: %s
+`, caFile))
+	ln := startServe(t, cfgPath)
+	pool, err := tlsutil.PoolFromFile(serverCA)
+	require.NoError(t, err)
+
+	tests := []struct {
+		name  string
+		certs []tls.Certificate
+		ok    bool
+	}{
+		{"a proxy with a certificate of the CA is served", []tls.Certificate{ca.issue(t)}, true},
+		{"a proxy without a certificate is refused", nil, false},
+		{"a proxy with a certificate of another CA is refused",
+			[]tls.Certificate{func() tls.Certificate { o, _ := newTestCA(t); return o.issue(t) }()},
+			false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := grpc.NewClient(ln.authz.Addr().String(), grpc.WithTransportCredentials(
+				credentials.NewTLS(&tls.Config{RootCAs: pool, Certificates: tc.certs,
+					MinVersion: tls.VersionTLS12})))
+			require.NoError(t, err)
+			defer func() { _ = conn.Close() }()
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			defer cancel()
+			_, err = healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{})
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			require.Equal(t, codes.Unavailable, status.Code(err), "%v", err)
+		})
+	}
+}
+
+// testCA issues client certificates.
+type testCA struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+}
+
+func newTestCA(t *testing.T) (*testCA, []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "proxies"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
+		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	return &testCA{cert: cert, key: key}, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE",
+		Bytes: der})
+}
+
+// issue makes a client certificate for a proxy.
+func (ca *testCA) issue(t *testing.T) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "envoy"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	require.NoError(t, err)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
