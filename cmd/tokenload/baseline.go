@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -11,23 +10,21 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jws"
+
+	"github.com/agentidp/agentidp/internal/loadtest"
 )
 
 // baselineCommand is the hidden first argument that makes this binary the
@@ -36,7 +33,7 @@ const baselineCommand = "baseline-server"
 
 // baseline is a running baseline server child process.
 type baseline struct {
-	cmd    *exec.Cmd
+	child  *loadtest.Child
 	target target
 }
 
@@ -49,43 +46,27 @@ type announcement struct {
 // startBaseline starts this binary as the baseline server and waits for it
 // to announce its address and certificate.
 func startBaseline(ctx context.Context, alg string) (*baseline, error) {
-	self, err := os.Executable()
+	child, line, err := loadtest.StartChild(ctx, baselineCommand, "--alg", alg)
 	if err != nil {
 		return nil, err
 	}
-	//nolint:gosec // G204: runs this same binary; alg is checked again by the child.
-	cmd := exec.CommandContext(ctx, self, baselineCommand, "--alg", alg)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-
 	var a announcement
-	line, err := bufio.NewReader(stdout).ReadBytes('\n')
-	if err == nil {
-		err = json.Unmarshal(line, &a)
-	}
+	err = json.Unmarshal(line, &a)
 	roots := x509.NewCertPool()
 	if err == nil && !roots.AppendCertsFromPEM([]byte(a.CertPEM)) {
 		err = errors.New("baseline announced no certificate")
 	}
-	b := &baseline{cmd: cmd, target: target{
-		tokenURL: a.URL, roots: roots, clientID: "baseline", clientSecret: "baseline",
-	}}
 	if err != nil {
-		b.stop()
+		child.Stop()
 		return nil, fmt.Errorf("read the baseline's announcement: %w", err)
 	}
-	return b, nil
+	return &baseline{child: child, target: target{
+		tokenURL: a.URL, roots: roots, clientID: "baseline", clientSecret: "baseline",
+	}}, nil
 }
 
 func (b *baseline) stop() {
-	_ = b.cmd.Process.Kill()
-	_ = b.cmd.Wait()
+	b.child.Stop()
 }
 
 // serveBaseline is the child: an HTTPS server whose token endpoint parses
@@ -96,11 +77,12 @@ func serveBaseline(args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	loadtest.ExitWithParent(os.Stdin)
 	signer, sigAlg, err := newSigner(*alg)
 	if err != nil {
 		return err
 	}
-	cert, certPEM, err := selfSigned()
+	cert, certPEM, err := loadtest.SelfSigned("tokenload baseline")
 	if err != nil {
 		return err
 	}
@@ -168,26 +150,4 @@ func newSigner(alg string) (crypto.Signer, jwa.SignatureAlgorithm, error) {
 		return k, jwa.RS256, err
 	}
 	return nil, "", fmt.Errorf("--alg: %q is not ES256, EdDSA or RS256", alg)
-}
-
-func selfSigned() (tls.Certificate, []byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "tokenload baseline"},
-		NotBefore:    time.Now().Add(-time.Minute),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, nil, err
-	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, certPEM, nil
 }

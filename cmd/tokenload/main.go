@@ -89,9 +89,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 	fmt.Fprintf(out, "token endpoint %s, baseline %s, %s per level\n\n",
 		target.tokenURL, baselineName(base, o.alg), o.duration)
-	fmt.Fprintln(out, header)
+	tab := newTable(out)
+	tab.Header()
 	for _, n := range o.levels {
-		if err := measureLevel(ctx, out, o, n, target, base); err != nil {
+		if err := measureLevel(ctx, tab, o, n, target, base); err != nil {
 			return err
 		}
 	}

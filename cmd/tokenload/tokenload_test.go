@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/stretchr/testify/require"
@@ -71,12 +70,4 @@ func TestBaselineSignsAnAccessTokenForEveryAlgorithm(t *testing.T) {
 func TestUnknownAlgorithmIsRefused(t *testing.T) {
 	_, _, err := newSigner("HS256")
 	require.ErrorContains(t, err, "HS256")
-}
-
-func TestResultQuantiles(t *testing.T) {
-	r := result{requests: 4, elapsed: 2 * time.Second, latency: []time.Duration{1, 2, 3, 4}}
-	require.InDelta(t, 2.0, r.rate(), 1e-9)
-	require.Equal(t, time.Duration(1), r.quantile(0))
-	require.Equal(t, time.Duration(4), r.quantile(1))
-	require.Zero(t, result{}.quantile(0.5))
 }
