@@ -16,6 +16,8 @@ import (
 	"github.com/agentidp/agentidp/internal/keys"
 	"github.com/agentidp/agentidp/internal/secret"
 	"github.com/agentidp/agentidp/internal/telemetry"
+	"github.com/agentidp/agentidp/issuer/agentcard"
+	"github.com/agentidp/agentidp/issuer/did"
 	"github.com/agentidp/agentidp/issuer/oauth"
 	"github.com/agentidp/agentidp/issuer/rest"
 )
@@ -94,6 +96,9 @@ type servers struct {
 	api    *rest.Server
 	tokens *oauth.Server
 	ops    http.Handler
+	// public serves the DID documents, the resolver, agent cards, badges
+	// and status lists (issuer/did, issuer/agentcard).
+	public *http.ServeMux
 	// edge is the authz role; nil without it.
 	edge *edge
 }
@@ -151,7 +156,24 @@ func (in *instance) build(reg *prometheus.Registry) (*servers, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &servers{audit: audit, api: api, tokens: tokens}, nil
+	dr := &in.cfg.DID.Resolver
+	dids, err := did.New(did.Config{Issuer: in.cfg.Issuer.URL, Store: in.store, Keys: in.keys,
+		Remote: did.RemoteConfig{AllowedHosts: dr.AllowedHosts, AllowedNetworks: dr.Networks(),
+			Timeout: dr.Timeout, MaxDocumentBytes: dr.MaxDocumentBytes, CacheSize: dr.CacheSize,
+			CacheTTL: dr.CacheTTL},
+		Logger: in.log.With(slog.String("component", "did")), Registerer: reg})
+	if err != nil {
+		return nil, fmt.Errorf("build did server: %w", err)
+	}
+	cards, err := agentcard.New(agentcard.Config{Issuer: in.cfg.Issuer.URL, Store: in.store,
+		Signer: in.keys, Logger: in.log.With(slog.String("component", "agentcard"))})
+	if err != nil {
+		return nil, fmt.Errorf("build agent card server: %w", err)
+	}
+	public := http.NewServeMux()
+	dids.Register(public)
+	cards.Register(public)
+	return &servers{audit: audit, api: api, tokens: tokens, public: public}, nil
 }
 
 // run serves sv until ctx is done or a task fails, then shuts the servers
@@ -235,6 +257,10 @@ func (in *instance) oauthServer(reg prometheus.Registerer,
 func issuerHandler(sv *servers) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", sv.api.Handler())
+	for _, p := range []string{did.PathDeploymentDocument, "/agents/", did.PathResolve,
+		"/status-lists/"} {
+		mux.Handle(p, sv.public)
+	}
 	mux.Handle("/", sv.tokens.Handler())
 	return mux
 }

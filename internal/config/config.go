@@ -76,6 +76,7 @@ type Config struct {
 	Tokens    Tokens      `yaml:"tokens"`
 	RateLimit RateLimit   `yaml:"rate_limit"`
 	Log       Log         `yaml:"log"`
+	DID       DID         `yaml:"did"`
 	Authz     Authz       `yaml:"authz"`
 }
 
@@ -282,6 +283,7 @@ func Default() Config {
 			OrgBurst:    40,
 		},
 		Log:   Log{Level: "info", Format: FormatJSON},
+		DID:   DefaultDID(),
 		Authz: DefaultAuthz(),
 	}
 }

@@ -48,6 +48,7 @@ func (c *Config) Validate() error {
 	c.validateTokens(&v)
 	c.validateRateLimit(&v)
 	c.validateLog(&v)
+	c.validateDID(&v)
 	c.validateAuthz(&v)
 	if len(v.probs) == 0 {
 		return nil

@@ -16,6 +16,9 @@ import (
 const (
 	TypeAccessToken = "at+jwt" // RFC 9068 section 2.1
 	TypeJWT         = "JWT"    // RFC 7519 section 5.1, e.g. ID tokens
+	// TypeVCJWT marks a JOSE-secured verifiable credential (W3C VC-JOSE-COSE
+	// section 3.1.1), e.g. an agent badge.
+	TypeVCJWT = "vc+jwt"
 )
 
 // Errors of Sign.

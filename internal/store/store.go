@@ -40,6 +40,7 @@ type Store interface {
 // rows are always looked up together with their organisation id.
 type Reader interface {
 	TokenReader
+	StatusReader
 
 	GetOrg(ctx context.Context, id string) (Org, error)
 	ListOrgs(ctx context.Context, page Page) ([]Org, error)

@@ -92,7 +92,8 @@ func (s *Store) ListAgents(ctx context.Context, orgID string,
 	return agents, wrap("list agents", err)
 }
 
-// CreateAgent implements store.Tx.
+// CreateAgent implements store.Tx. It also assigns the agent its status
+// index.
 func (t *tx) CreateAgent(ctx context.Context, a store.Agent) error {
 	op := fmt.Sprintf("create agent %q", a.ID)
 	meta, scopes, err := encodeAgent(a)
@@ -105,7 +106,10 @@ func (t *tx) CreateAgent(ctx context.Context, a store.Agent) error {
 			"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 		a.ID, a.OrgID, a.Name, a.Description, a.Owner, meta, scopes,
 		string(a.Status), micros(a.CreatedAt), micros(a.UpdatedAt), durationMicros(a.TokenTTL))
-	return t.writeErr(op, err)
+	if err != nil {
+		return t.writeErr(op, err)
+	}
+	return t.assignStatusIndex(ctx, a.ID)
 }
 
 // GetAgent implements store.Tx.

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"signing keys round trip", testSigningKeys},
 		{"signing key writes fail with sentinels", testSigningKeyErrors},
 		{"locked signing key reads make rotations take turns", testSigningKeyLock},
+		{"agents get status indexes that are never reused", testStatusIndexes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
