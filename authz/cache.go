@@ -3,6 +3,8 @@ package authz
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
+	"slices"
 	"time"
 
 	"github.com/dgraph-io/ristretto/v2"
@@ -35,7 +37,7 @@ type refusal struct {
 type decisions struct {
 	ok  *ristretto.Cache[uint64, *verdict]
 	bad *ristretto.Cache[uint64, *refusal]
-	ids *ristretto.Cache[string, *identity]
+	ids *ristretto.Cache[uint64, *identity]
 	// okMargin is how long before a token's exp its verdict leaves the
 	// cache; badTTL how long a refusal stays.
 	okMargin time.Duration
@@ -44,7 +46,6 @@ type decisions struct {
 
 // newDecisions makes caches of at most maxOK verdicts and maxBad refusals.
 func newDecisions(maxOK, maxBad int64, badTTL time.Duration) (*decisions, error) {
-	keyToHash := func(k uint64) (uint64, uint64) { return k, 0 }
 	ok, err := ristretto.NewCache(&ristretto.Config[uint64, *verdict]{
 		NumCounters: 10 * maxOK, MaxCost: maxOK, BufferItems: 64,
 		IgnoreInternalCost: true, KeyToHash: keyToHash,
@@ -63,8 +64,9 @@ func newDecisions(maxOK, maxBad int64, badTTL time.Duration) (*decisions, error)
 	// Identities are shared by many verdicts; a quarter of the verdicts'
 	// bound is room for every agent of a busy deployment.
 	maxIDs := max(maxOK/4, 1024)
-	ids, err := ristretto.NewCache(&ristretto.Config[string, *identity]{
+	ids, err := ristretto.NewCache(&ristretto.Config[uint64, *identity]{
 		NumCounters: 10 * maxIDs, MaxCost: maxIDs, BufferItems: 64, IgnoreInternalCost: true,
+		KeyToHash: keyToHash,
 	})
 	if err != nil {
 		ok.Close()
@@ -73,6 +75,37 @@ func newDecisions(maxOK, maxBad int64, badTTL time.Duration) (*decisions, error)
 	}
 	return &decisions{ok: ok, bad: bad, ids: ids, okMargin: time.Second, badTTL: badTTL}, nil
 }
+
+// idSeed keys the identity hashes of this process.
+var idSeed = maphash.MakeSeed()
+
+// identityHash hashes what makes two tokens' identities the same. A zero
+// byte ends each part; claims that become headers hold none, and a
+// collision only costs an identity built anew.
+func identityHash(c *tokenClaims, partner string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(idSeed)
+	for _, p := range [...]string{c.Issuer, partner, c.Subject, c.OrgID, c.AgentDID, c.Scope} {
+		h.WriteString(p)
+		h.WriteByte(0)
+	}
+	for _, a := range c.Audience {
+		h.WriteString(a)
+		h.WriteByte(0)
+	}
+	return h.Sum64()
+}
+
+// matches reports whether id is the identity of claims c.
+func (id *identity) matches(c *tokenClaims, partner string) bool {
+	return id.issuer == c.Issuer && id.partner == partner && id.subject == c.Subject &&
+		id.org == c.OrgID && id.did == c.AgentDID && id.scope == c.Scope &&
+		slices.Equal(id.aud, c.Audience)
+}
+
+// keyToHash uses a cache key as its own hash: keys are hashes already,
+// and every hit is checked against the whole value.
+func keyToHash(k uint64) (uint64, uint64) { return k, 0 }
 
 func keyOf(d *digest) uint64 {
 	return binary.LittleEndian.Uint64(d[:8])
@@ -115,10 +148,14 @@ func (c *decisions) forget(d *digest) {
 	c.ok.Del(keyOf(d))
 }
 
-// intern returns the cached identity equal to id, caching id when there
-// is none, so that verdicts of the same agent share one answer.
-func (c *decisions) intern(key string, build func() *identity) *identity {
-	if id, ok := c.ids.Get(key); ok {
+// intern returns the cached identity of claims c, building and caching
+// it when there is none, so that verdicts of the same agent, scopes and
+// audience share one answer. Identities are found by a hash of what makes
+// them equal and compared whole on a hit.
+func (c *decisions) intern(claims *tokenClaims, partner string,
+	build func() *identity) *identity {
+	key := identityHash(claims, partner)
+	if id, ok := c.ids.Get(key); ok && id.matches(claims, partner) {
 		return id
 	}
 	id := build()

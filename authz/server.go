@@ -346,8 +346,16 @@ func bearerToken(v string) (string, bool) {
 	return tok, true
 }
 
+// token68 marks the bytes that may appear in a token68 before its
+// padding: letters, digits and -._~+/.
+var token68 = func() (t [256]bool) {
+	for _, c := range []byte("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~+/") {
+		t[c] = true
+	}
+	return t
+}()
+
 // isToken68 reports whether c may appear in a token68 before its padding.
 func isToken68(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'
+	return token68[c]
 }

@@ -1,7 +1,6 @@
 package authz
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -51,11 +50,12 @@ type jwsHeader struct {
 	Alg string `json:"alg"`
 	Kid string `json:"kid"`
 	Typ string `json:"typ"`
-	// Crit and B64 change how a JWS is processed (RFC 7515 section
-	// 4.1.11, RFC 7797); the edge supports neither, so their presence
-	// refuses the token.
-	Crit json.RawMessage `json:"crit"`
-	B64  json.RawMessage `json:"b64"`
+	// Extended is set by crit or b64, which change how a JWS is
+	// processed (RFC 7515 section 4.1.11, RFC 7797); the edge supports
+	// neither, so their presence refuses the token.
+	Extended bool            `json:"-"`
+	Crit     json.RawMessage `json:"crit"`
+	B64      json.RawMessage `json:"b64"`
 }
 
 // tokenClaims are the claims of an access token (RFC 9068 section 2.2)
@@ -113,14 +113,11 @@ func parseJWS(raw string) (*jws, error) {
 	}
 
 	j := &jws{signingInput: raw[:dot2], signature: sig}
-	if err := decodeObject(hdr, &j.header); err != nil {
-		return nil, err
-	}
-	if j.header.Crit != nil || j.header.B64 != nil {
+	if !parseHeader(hdr, &j.header) || j.header.Extended {
 		return nil, errMalformed
 	}
-	if err := decodeObject(payload, &j.claims); err != nil {
-		return nil, err
+	if !parseClaims(payload, &j.claims) {
+		return nil, errMalformed
 	}
 	return j, nil
 }
@@ -138,18 +135,6 @@ func decodePart(s string, buf []byte) (part, grown []byte, err error) {
 		return nil, buf, errMalformed
 	}
 	return buf[start : start+n], buf[:start+n], nil
-}
-
-// decodeObject decodes a JSON object into v.
-func decodeObject(b []byte, v any) error {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
-		return errMalformed
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return errMalformed
-	}
-	return nil
 }
 
 // isAccessTokenType accepts at+jwt and its media type, in any case.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,9 +54,7 @@ func (s *Server) verify(ctx context.Context, token string, d digest,
 	if reason := s.checkClaims(c, partner == "", now); reason != "" {
 		return nil, reason, 0
 	}
-	id := s.cache.intern(identityKey(c, partner), func() *identity {
-		return s.newIdentity(c, partner)
-	})
+	id := s.cache.intern(c, partner, func() *identity { return s.newIdentity(c, partner) })
 	return &verdict{digest: d, id: id, jti: c.JTI, kid: key.KID, exp: c.ExpiresAt}, "", 0
 }
 
@@ -109,18 +106,4 @@ func (s *Server) newIdentity(c *tokenClaims, partner string) *identity {
 		did: c.AgentDID, scope: c.Scope, scopes: strings.Fields(c.Scope), aud: c.Audience}
 	id.allow = buildAllow(id, s.header, s.removeAuth)
 	return id
-}
-
-// identityKey encodes what makes two tokens' identities the same, each
-// part prefixed with its length so that no two identities share a key.
-func identityKey(c *tokenClaims, partner string) string {
-	var b strings.Builder
-	parts := []string{c.Issuer, partner, c.Subject, c.OrgID, c.AgentDID, c.Scope}
-	parts = append(parts, c.Audience...)
-	for _, p := range parts {
-		b.WriteString(strconv.Itoa(len(p)))
-		b.WriteByte(':')
-		b.WriteString(p)
-	}
-	return b.String()
 }
