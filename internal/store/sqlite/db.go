@@ -73,21 +73,28 @@ func (r sqlRows) Close() {
 // on the single writer connection.
 type db struct {
 	read, write *sql.DB
+	// readStmts and writeStmts keep each pool's prepared statements.
+	readStmts, writeStmts *stmtCache
+}
+
+func newDB(read, write *sql.DB) db {
+	return db{read: read, write: write, readStmts: newStmtCache(read),
+		writeStmts: newStmtCache(write)}
 }
 
 // Exec implements sqlstore.Querier on the writer connection.
 func (d db) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	return querier{d.write}.Exec(ctx, query, args...)
+	return querier{cachedQuerier{d.writeStmts}}.Exec(ctx, query, args...)
 }
 
 // Query implements sqlstore.Querier on the reader pool.
 func (d db) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	return querier{d.read}.Query(ctx, query, args...)
+	return querier{cachedQuerier{d.readStmts}}.Query(ctx, query, args...)
 }
 
 // QueryRow implements sqlstore.Querier on the reader pool.
 func (d db) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	return querier{d.read}.QueryRow(ctx, query, args...)
+	return querier{cachedQuerier{d.readStmts}}.QueryRow(ctx, query, args...)
 }
 
 // InTx runs fn in a BEGIN IMMEDIATE transaction on the writer connection.
@@ -100,11 +107,14 @@ func (d db) InTx(ctx context.Context, fn func(q sqlstore.Querier) error) error {
 	// ends the transaction when fn panics.
 	defer func() { _ = tx.Rollback() }()
 
-	if err := fn(querier{tx}); err != nil {
+	if err := fn(querier{txQuerier{tx: tx, c: d.writeStmts}}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
 	}
+	// The connection is free again: prepare what the transaction ran
+	// unprepared, for the next ones.
+	d.writeStmts.prepareWanted(ctx)
 	return nil
 }

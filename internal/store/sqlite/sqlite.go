@@ -60,7 +60,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
 
-	d := db{read: read, write: write}
+	d := newDB(read, write)
 	ss, err := sqlstore.New(d, dialect)
 	if err != nil {
 		_ = d.close()
@@ -88,6 +88,8 @@ func openPool(ctx context.Context, dsn string, n int) (*sql.DB, error) {
 }
 
 func (d db) close() error {
+	d.readStmts.close()
+	d.writeStmts.close()
 	return errors.Join(d.read.Close(), d.write.Close())
 }
 
