@@ -99,6 +99,8 @@ type servers struct {
 	// public serves the DID documents, the resolver, agent cards, badges
 	// and status lists (issuer/did, issuer/agentcard).
 	public *http.ServeMux
+	// dids is the DID resolver behind public, closed after the servers.
+	dids *did.Server
 	// edge is the authz role; nil without it.
 	edge *edge
 }
@@ -173,7 +175,7 @@ func (in *instance) build(reg *prometheus.Registry) (*servers, error) {
 	public := http.NewServeMux()
 	dids.Register(public)
 	cards.Register(public)
-	return &servers{audit: audit, api: api, tokens: tokens, public: public}, nil
+	return &servers{audit: audit, api: api, tokens: tokens, public: public, dids: dids}, nil
 }
 
 // run serves sv until ctx is done or a task fails, then shuts the servers
@@ -190,6 +192,7 @@ func (in *instance) run(ctx context.Context, sv *servers) error {
 	var lower []task
 	upper := []task{in.serve("metrics", in.httpServer(sv.ops, nil), in.ln.metrics)}
 	if sv.api != nil {
+		defer sv.dids.Close()
 		lower = append(lower, in.drain(sv.audit))
 		upper = append(upper,
 			in.serve("issuer", in.httpServer(issuerHandler(sv), in.tls), in.ln.http),

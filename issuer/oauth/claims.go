@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/agentidp/agentidp/internal/store"
+	"github.com/agentidp/agentidp/issuer/did"
 )
 
 // Values of the JWS "typ" header.
@@ -121,11 +122,9 @@ func (s *Server) sign(claims any, typ string) (token, kid string, err error) {
 	return string(b), kid, nil
 }
 
-// agentDID returns the did:web of an agent: did:web:<host>:agents:<id>,
-// where a port in the host is percent-encoded (did:web method
-// specification, section 3.1).
+// agentDID returns the did:web of an agent, as issuer/did publishes it.
 func (s *Server) agentDID(agentID string) string {
-	return "did:web:" + s.didHost + ":agents:" + agentID
+	return did.AgentDID(s.didHost, agentID)
 }
 
 // tokenTTL returns the lifetime of an agent's tokens: the agent's own,

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/agentidp/agentidp/internal/secret"
 	"github.com/agentidp/agentidp/internal/store"
+	"github.com/agentidp/agentidp/issuer/did"
 )
 
 // Endpoint paths, relative to the issuer URL.
@@ -63,7 +63,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new oauth server: %w", err)
 	}
-	u, err := url.Parse(cfg.Issuer)
+	didHost, err := did.HostID(cfg.Issuer)
 	if err != nil {
 		return nil, fmt.Errorf("new oauth server: %w", err)
 	}
@@ -73,7 +73,7 @@ func New(cfg Config) (*Server, error) {
 		log: cfg.Logger, metrics: m, now: cfg.Now,
 		defTTL: cfg.DefaultTokenTTL, maxTTL: cfg.MaxTokenTTL, maxBody: cfg.MaxBodyBytes,
 		issuer: cfg.Issuer, tokenURL: cfg.Issuer + PathToken,
-		didHost: strings.ReplaceAll(strings.ToLower(u.Host), ":", "%3A"),
+		didHost: didHost,
 	}
 	s.handler = s.observe(s.routes())
 	return s, nil
