@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,33 +13,10 @@ import (
 	"github.com/agentidp/agentidp/authz/revocation"
 	"github.com/agentidp/agentidp/internal/ids"
 	"github.com/agentidp/agentidp/internal/store"
-	"github.com/agentidp/agentidp/internal/store/pgtest"
-	"github.com/agentidp/agentidp/internal/store/postgres"
-	"github.com/agentidp/agentidp/internal/store/sqlite"
+	"github.com/agentidp/agentidp/internal/store/testdb"
 )
 
 const issuer = "https://idp.example.com"
-
-var backends = []struct {
-	name string
-	open func(t *testing.T) store.Store
-}{
-	{"sqlite", func(t *testing.T) store.Store {
-		st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "feed.db"))
-		require.NoError(t, err)
-		t.Cleanup(func() { require.NoError(t, st.Close()) })
-		require.NoError(t, st.Migrate(t.Context()))
-		return st
-	}},
-	{"postgres", func(t *testing.T) store.Store {
-		u, schema := pgtest.New(t)
-		st, err := postgres.Open(t.Context(), postgres.Config{URL: u, Schema: schema})
-		require.NoError(t, err)
-		t.Cleanup(func() { require.NoError(t, st.Close()) })
-		require.NoError(t, st.Migrate(t.Context()))
-		return st
-	}},
-}
 
 // world writes organisations, agents, revocations and their outbox
 // events the way the issuer does: each change with its event.
@@ -117,9 +93,9 @@ func newFeed(t *testing.T, st store.Store) (*revocation.Feed, *authz.Denylist) {
 }
 
 func TestSyncLoadsTheWholeState(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			w := &world{t: t, st: b.open(t), now: store.Truncate(time.Now())}
+	for _, b := range testdb.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			w := &world{t: t, st: b.Open(t), now: store.Truncate(time.Now())}
 			active, suspended, deleted := w.org(store.OrgActive), w.org(store.OrgSuspended),
 				w.org(store.OrgDeleted)
 			ok := w.agent(active, store.AgentActive)
@@ -159,9 +135,9 @@ func TestSyncLoadsTheWholeState(t *testing.T) {
 }
 
 func TestPollAppliesTheOutbox(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			w := &world{t: t, st: b.open(t), now: store.Truncate(time.Now())}
+	for _, b := range testdb.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			w := &world{t: t, st: b.Open(t), now: store.Truncate(time.Now())}
 			o := w.org(store.OrgActive)
 			a := w.agent(o, store.AgentActive)
 			f, deny := newFeed(t, w.st)
@@ -194,7 +170,7 @@ func TestSyncFindsTheOutboxEnd(t *testing.T) {
 	// after are applied by the next poll, however many events came before.
 	for _, n := range []int{0, 1, 2, 37, 600} {
 		t.Run(fmt.Sprintf("%d events before", n), func(t *testing.T) {
-			w := &world{t: t, st: backends[0].open(t), now: store.Truncate(time.Now())}
+			w := &world{t: t, st: testdb.Backends[0].Open(t), now: store.Truncate(time.Now())}
 			o := w.org(store.OrgActive)
 			a := w.agent(o, store.AgentActive)
 			w.tx(func(ctx context.Context, tx store.Tx) error {
@@ -216,7 +192,7 @@ func TestSyncFindsTheOutboxEnd(t *testing.T) {
 }
 
 func TestRunKeepsTheStateCurrent(t *testing.T) {
-	w := &world{t: t, st: backends[0].open(t), now: store.Truncate(time.Now())}
+	w := &world{t: t, st: testdb.Backends[0].Open(t), now: store.Truncate(time.Now())}
 	o := w.org(store.OrgActive)
 	a := w.agent(o, store.AgentActive)
 	deny := authz.NewDenylist()

@@ -13,13 +13,14 @@ import (
 
 	"github.com/agentidp/agentidp/internal/ids"
 	"github.com/agentidp/agentidp/internal/store"
+	"github.com/agentidp/agentidp/internal/store/testdb"
 	"github.com/agentidp/agentidp/issuer/agentcard"
 )
 
 func TestCardEndpoint(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			e := newEnv(t, b.open(t))
+	for _, b := range testdb.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b.Open(t))
 			a := e.newAgent(t)
 
 			resp := e.get(t, "/agents/"+a.ID+"/card", "")
@@ -76,9 +77,9 @@ func revoked(t *testing.T, e *env, b agentcard.Badge) bool {
 }
 
 func TestBadgeVerifiesAndIsRevoked(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			e := newEnv(t, b.open(t))
+	for _, b := range testdb.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b.Open(t))
 			a := e.newAgent(t)
 			other := e.newAgent(t)
 
@@ -121,7 +122,7 @@ func TestBadgeVerifiesAndIsRevoked(t *testing.T) {
 }
 
 func TestBadgeEndpoint(t *testing.T) {
-	e := newEnv(t, openSQLite(t))
+	e := newEnv(t, testdb.SQLite(t))
 	a := e.newAgent(t)
 
 	resp := e.get(t, "/agents/"+a.ID+"/.well-known/vcs.json", agentcard.MediaTypeVCJWT)

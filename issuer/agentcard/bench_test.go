@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/agentidp/agentidp/internal/store/testdb"
 )
 
 func BenchmarkServe(b *testing.B) {
-	e := newEnv(b, openSQLite(b))
+	e := newEnv(b, testdb.SQLite(b))
 	a := e.newAgent(b)
 	for _, bc := range []struct{ name, path string }{
 		{"card", "/agents/" + a.ID + "/card"},

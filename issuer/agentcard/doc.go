@@ -10,5 +10,5 @@
 // It leaves DIDs and their documents to issuer/did, signing to a Signer
 // (internal/keys) and storage to the store interfaces. It must never
 // import a storage backend, a database driver or the issuer's service
-// layer (imports_test.go keeps this true).
+// layer (internal/archtest keeps this true).
 package agentcard

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,39 +19,9 @@ import (
 	"github.com/agentidp/agentidp/internal/ids"
 	"github.com/agentidp/agentidp/internal/keys"
 	"github.com/agentidp/agentidp/internal/store"
-	"github.com/agentidp/agentidp/internal/store/pgtest"
-	"github.com/agentidp/agentidp/internal/store/postgres"
-	"github.com/agentidp/agentidp/internal/store/sqlite"
 	"github.com/agentidp/agentidp/issuer/agentcard"
 	"github.com/agentidp/agentidp/issuer/did"
 )
-
-var backends = []struct {
-	name string
-	open func(t testing.TB) store.Store
-}{
-	{"sqlite", openSQLite},
-	{"postgres", openPostgres},
-}
-
-func openSQLite(t testing.TB) store.Store {
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "cards.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, st.Close()) })
-	require.NoError(t, st.Migrate(ctx))
-	return st
-}
-
-func openPostgres(t testing.TB) store.Store {
-	ctx := context.Background()
-	u, schema := pgtest.New(t)
-	st, err := postgres.Open(ctx, postgres.Config{URL: u, Schema: schema})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, st.Close()) })
-	require.NoError(t, st.Migrate(ctx))
-	return st
-}
 
 // clock is a settable clock.
 type clock struct {

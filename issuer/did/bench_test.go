@@ -8,12 +8,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentidp/agentidp/internal/store/testdb"
 	"github.com/agentidp/agentidp/issuer/did"
 )
 
 func BenchmarkResolve(b *testing.B) {
 	host, _ := remoteHost(b)
-	e := newEnv(b, openSQLite(b), func(c *did.Config) {
+	e := newEnv(b, testdb.SQLite(b), func(c *did.Config) {
 		c.Remote.AllowedHosts = []string{"127.0.0.1"}
 		c.Remote.AllowedNetworks = loopback
 	})
@@ -39,7 +40,7 @@ func BenchmarkResolve(b *testing.B) {
 }
 
 func BenchmarkServeDeploymentDocument(b *testing.B) {
-	e := newEnv(b, openSQLite(b), nil)
+	e := newEnv(b, testdb.SQLite(b), nil)
 	mux := http.NewServeMux()
 	e.srv.Register(mux)
 	b.ReportAllocs()

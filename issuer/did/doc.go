@@ -15,6 +15,6 @@
 //
 // Agent cards and badges are the sibling package agentcard; partner trust
 // is federation's. This package must never import a storage backend, a
-// database driver or the issuer's service layer (imports_test.go keeps
+// database driver or the issuer's service layer (internal/archtest keeps
 // this true).
 package did

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -25,41 +24,10 @@ import (
 	"github.com/agentidp/agentidp/internal/keys"
 	"github.com/agentidp/agentidp/internal/secret"
 	"github.com/agentidp/agentidp/internal/store"
-	"github.com/agentidp/agentidp/internal/store/pgtest"
-	"github.com/agentidp/agentidp/internal/store/postgres"
-	"github.com/agentidp/agentidp/internal/store/sqlite"
 	"github.com/agentidp/agentidp/issuer"
 	"github.com/agentidp/agentidp/issuer/did"
 	"github.com/agentidp/agentidp/issuer/oauth"
 )
-
-// backends are the stores the tests that read agents run on.
-var backends = []struct {
-	name string
-	open func(t testing.TB) store.Store
-}{
-	{"sqlite", openSQLite},
-	{"postgres", openPostgres},
-}
-
-func openSQLite(t testing.TB) store.Store {
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "did.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, st.Close()) })
-	require.NoError(t, st.Migrate(ctx))
-	return st
-}
-
-func openPostgres(t testing.TB) store.Store {
-	ctx := context.Background()
-	u, schema := pgtest.New(t)
-	st, err := postgres.Open(ctx, postgres.Config{URL: u, Schema: schema})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, st.Close()) })
-	require.NoError(t, st.Migrate(ctx))
-	return st
-}
 
 // nopRecorder accepts every audit record: these tests do not read them.
 type nopRecorder struct{}

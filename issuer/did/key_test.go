@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentidp/agentidp/internal/store/testdb"
 	"github.com/agentidp/agentidp/issuer/did"
 )
 
@@ -58,7 +59,7 @@ func TestResolveDIDKey(t *testing.T) {
 	// An x beyond the field's prime is no point at all.
 	badPoint := append([]byte{0x02}, bytes.Repeat([]byte{0xff}, 32)...)
 
-	e := newEnv(t, openSQLite(t), nil)
+	e := newEnv(t, testdb.SQLite(t), nil)
 	tests := []struct {
 		name string
 		did  string

@@ -16,6 +16,7 @@ import (
 
 	"github.com/agentidp/agentidp/internal/ids"
 	"github.com/agentidp/agentidp/internal/store"
+	"github.com/agentidp/agentidp/internal/store/testdb"
 	"github.com/agentidp/agentidp/issuer/did"
 )
 
@@ -53,9 +54,9 @@ func requireKeysOfJWKS(t *testing.T, e *env, doc *did.Document) {
 }
 
 func TestDeploymentDocument(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			e := newEnv(t, b.open(t), nil)
+	for _, b := range testdb.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b.Open(t), nil)
 			host := strings.ReplaceAll(strings.TrimPrefix(e.issuer, "https://"), ":", "%3A")
 			require.Equal(t, "did:web:"+host, e.srv.DID())
 
@@ -92,9 +93,9 @@ func TestDeploymentDocument(t *testing.T) {
 }
 
 func TestResolveOwnDIDOverHTTPS(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			e := newEnv(t, b.open(t), nil)
+	for _, b := range testdb.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b.Open(t), nil)
 
 			res := e.resolve(t, e.srv.DID())
 			require.Equal(t, http.StatusOK, res.status)
@@ -119,9 +120,9 @@ func TestResolveOwnDIDOverHTTPS(t *testing.T) {
 }
 
 func TestAgentDocument(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			e := newEnv(t, b.open(t), nil)
+	for _, b := range testdb.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b.Open(t), nil)
 			f := e.newFixture(t)
 			agentDID := e.srv.AgentDID(f.agent.ID)
 
@@ -173,9 +174,9 @@ func TestAgentDocument(t *testing.T) {
 // signed the token: the agent's DID names its controller, the
 // deployment, whose document holds the key by the token's kid.
 func TestTokenVerifiesThroughIssuerDID(t *testing.T) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			e := newEnv(t, b.open(t), nil)
+	for _, b := range testdb.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b.Open(t), nil)
 			f := e.newFixture(t)
 			token := e.token(t, f)
 
@@ -209,7 +210,7 @@ func TestTokenVerifiesThroughIssuerDID(t *testing.T) {
 }
 
 func TestResolveRefusesBadDIDs(t *testing.T) {
-	e := newEnv(t, openSQLite(t), nil)
+	e := newEnv(t, testdb.SQLite(t), nil)
 	tests := []struct {
 		name string
 		did  string
@@ -307,7 +308,7 @@ func remoteHost(t testing.TB) (hostID string, hits map[string]*int) {
 
 func TestResolveRemoteDIDWeb(t *testing.T) {
 	host, hits := remoteHost(t)
-	e := newEnv(t, openSQLite(t), func(c *did.Config) {
+	e := newEnv(t, testdb.SQLite(t), func(c *did.Config) {
 		c.Remote.AllowedHosts = []string{"127.0.0.1"}
 		c.Remote.AllowedNetworks = loopback
 		c.Remote.MaxDocumentBytes = 2048
@@ -358,7 +359,7 @@ func TestResolveRemoteDIDWeb(t *testing.T) {
 func TestResolveChecksTheDialledAddress(t *testing.T) {
 	host, hits := remoteHost(t)
 	port := host[strings.LastIndex(host, "%3A")+3:]
-	e := newEnv(t, openSQLite(t), func(c *did.Config) {
+	e := newEnv(t, testdb.SQLite(t), func(c *did.Config) {
 		c.Remote.AllowedHosts = []string{"127.0.0.1", "localhost"}
 		c.Remote.Timeout = timeout
 	})
@@ -374,7 +375,7 @@ func TestResolveChecksTheDialledAddress(t *testing.T) {
 
 func TestResolverMetricsNameNoDID(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	e := newEnv(t, openSQLite(t), func(c *did.Config) { c.Registerer = reg })
+	e := newEnv(t, testdb.SQLite(t), func(c *did.Config) { c.Registerer = reg })
 	e.resolve(t, e.srv.DID())
 	e.resolve(t, "did:web:evil.example.com")
 	e.resolve(t, "did:nope:x")

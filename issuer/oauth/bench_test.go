@@ -16,6 +16,7 @@ import (
 	"github.com/agentidp/agentidp/internal/auditlog"
 	"github.com/agentidp/agentidp/internal/keys"
 	"github.com/agentidp/agentidp/internal/store"
+	"github.com/agentidp/agentidp/internal/store/testdb"
 	"github.com/agentidp/agentidp/issuer/oauth"
 )
 
@@ -27,14 +28,14 @@ import (
 // rate/baseline = baseline ns/op ÷ endpoint ns/op.
 func BenchmarkTokenEndpoint(b *testing.B) {
 	b.Run("baseline", func(b *testing.B) {
-		runParallel(b, baselineHandler(startKeys(b, openSQLite(b), &clock{t: time.Now()})),
+		runParallel(b, baselineHandler(startKeys(b, testdb.SQLite(b), &clock{t: time.Now()})),
 			func() *http.Request { return httptest.NewRequestWithContext(b.Context(), http.MethodPost, "/", nil) })
 	})
-	base := baselineHandler(startKeys(b, openSQLite(b), &clock{t: time.Now()}))
-	for _, bk := range backends {
+	base := baselineHandler(startKeys(b, testdb.SQLite(b), &clock{t: time.Now()}))
+	for _, bk := range testdb.Backends {
 		for _, rec := range []string{"auditlog", "tx-per-record"} {
-			b.Run(bk.name+"/client_secret_post/"+rec, func(b *testing.B) {
-				st := bk.open(b)
+			b.Run(bk.Name+"/client_secret_post/"+rec, func(b *testing.B) {
+				st := bk.Open(b)
 				var audit oauth.Recorder = &syncRecorder{st: st}
 				if rec == "auditlog" {
 					audit = startAuditLog(b, st)

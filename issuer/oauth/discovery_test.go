@@ -12,6 +12,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentidp/agentidp/internal/store/testdb"
 	"github.com/agentidp/agentidp/issuer/oauth"
 )
 
@@ -21,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 const issuerPlaceholder = "https://issuer.test"
 
 func TestDiscoveryDocument(t *testing.T) {
-	e := newEnv(t, openSQLite(t), nil)
+	e := newEnv(t, testdb.SQLite(t), nil)
 	resp := e.get(t, e.issuer+oauth.PathDiscovery)
 	require.Equal(t, http.StatusOK, resp.status)
 	require.Equal(t, "application/json", resp.header.Get("Content-Type"))
@@ -78,7 +79,7 @@ func TestDiscoveryServesARelyingParty(t *testing.T) {
 }
 
 func TestJWKSIsPublishedTwice(t *testing.T) {
-	e := newEnv(t, openSQLite(t), nil)
+	e := newEnv(t, testdb.SQLite(t), nil)
 	fromDoc := e.get(t, e.discover(t)["jwks_uri"].(string))
 	wellKnown := e.get(t, e.issuer+oauth.PathJWKS)
 	require.Equal(t, http.StatusOK, wellKnown.status)

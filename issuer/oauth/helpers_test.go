@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,48 +27,18 @@ import (
 	"github.com/agentidp/agentidp/internal/keys"
 	"github.com/agentidp/agentidp/internal/secret"
 	"github.com/agentidp/agentidp/internal/store"
-	"github.com/agentidp/agentidp/internal/store/pgtest"
-	"github.com/agentidp/agentidp/internal/store/postgres"
-	"github.com/agentidp/agentidp/internal/store/sqlite"
+	"github.com/agentidp/agentidp/internal/store/testdb"
 	"github.com/agentidp/agentidp/issuer"
 	"github.com/agentidp/agentidp/issuer/oauth"
 )
 
-// backends are the stores every endpoint test runs on.
-var backends = []struct {
-	name string
-	open func(t testing.TB) store.Store
-}{
-	{"sqlite", openSQLite},
-	{"postgres", openPostgres},
-}
-
 // forEachBackend runs test once per backend, each with a fresh environment.
 func forEachBackend(t *testing.T, test func(t *testing.T, e *env)) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			test(t, newEnv(t, b.open(t), nil))
+	for _, b := range testdb.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			test(t, newEnv(t, b.Open(t), nil))
 		})
 	}
-}
-
-func openSQLite(t testing.TB) store.Store {
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "oauth.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, st.Close()) })
-	require.NoError(t, st.Migrate(ctx))
-	return st
-}
-
-func openPostgres(t testing.TB) store.Store {
-	ctx := context.Background()
-	u, schema := pgtest.New(t)
-	st, err := postgres.Open(ctx, postgres.Config{URL: u, Schema: schema})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, st.Close()) })
-	require.NoError(t, st.Migrate(ctx))
-	return st
 }
 
 // clock is a settable clock shared by the server and the signing keys.

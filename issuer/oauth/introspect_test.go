@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentidp/agentidp/internal/store"
+	"github.com/agentidp/agentidp/internal/store/testdb"
 	"github.com/agentidp/agentidp/issuer/oauth"
 )
 
@@ -103,7 +104,7 @@ func TestIntrospectInactiveTokens(t *testing.T) {
 			}},
 		{"a token of another issuer's key is inactive",
 			func(t *testing.T, _ *env, _, holder fixture) string {
-				other := newEnv(t, openSQLite(t), nil)
+				other := newEnv(t, testdb.SQLite(t), nil)
 				twin := other.newFixture(t, func(o *store.Org, a *store.Agent) {
 					o.ID, a.ID = holder.org.ID, holder.agent.ID
 				})
