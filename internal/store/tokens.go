@@ -14,6 +14,10 @@ type TokenReader interface {
 	// organisation from the client_id (the agent id), as GetAPIKey does
 	// for API keys.
 	FindAgent(ctx context.Context, id string) (Agent, Org, error)
+	// FindClient is FindAgent that also returns the agent's client
+	// secrets (all of them, live or not, ordered by id), in one round
+	// trip: it is the lookup behind client_secret authentication.
+	FindClient(ctx context.Context, id string) (Agent, Org, []ClientSecret, error)
 
 	// IsTokenRevoked reports whether the access token with this jti was
 	// revoked and the revocation not yet pruned.

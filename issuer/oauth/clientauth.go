@@ -155,8 +155,9 @@ func parseJWTAuth(f form) (credentials, *oauthError) {
 // have matched, and every failure has the same description.
 func (s *Server) authenticateClient(ctx context.Context, cred credentials,
 	now time.Time) (client, *refusal) {
-	// 1. Find the agent, and its organisation, by the client id.
-	agent, org, err := s.findClient(ctx, cred)
+	// 1. Find the agent, and its organisation, by the client id; with
+	// the agent's secrets when a secret was presented.
+	agent, org, secrets, err := s.findClient(ctx, cred)
 	if err != nil {
 		return client{}, &refusal{err: err}
 	}
@@ -165,7 +166,7 @@ func (s *Server) authenticateClient(ctx context.Context, cred credentials,
 	}
 
 	// 2. Check the credentials against the agent's live ones.
-	if e := s.checkCredentials(ctx, cred, agent, now); e != nil {
+	if e := s.checkCredentials(ctx, cred, agent, secrets, now); e != nil {
 		return refuse(e)
 	}
 
@@ -176,22 +177,31 @@ func (s *Server) authenticateClient(ctx context.Context, cred credentials,
 	return client{agent: agent, org: org, method: cred.method}, nil
 }
 
-// findClient looks up the agent a client id names, with its organisation.
+// findClient looks up the agent a client id names, with its organisation
+// and, for a presented secret, its client secrets: one query either way.
 func (s *Server) findClient(ctx context.Context, cred credentials) (store.Agent,
-	store.Org, *oauthError) {
+	store.Org, []store.ClientSecret, *oauthError) {
 	if !ids.Valid(ids.Agent, cred.clientID) {
 		s.burnSecretCheck(cred)
-		return store.Agent{}, store.Org{}, clientRefused(errors.New("malformed client id"))
+		return store.Agent{}, store.Org{}, nil, clientRefused(errors.New("malformed client id"))
 	}
-	agent, org, err := s.st.FindAgent(ctx, cred.clientID)
+	var agent store.Agent
+	var org store.Org
+	var secrets []store.ClientSecret
+	var err error
+	if cred.assertion == nil {
+		agent, org, secrets, err = s.st.FindClient(ctx, cred.clientID)
+	} else {
+		agent, org, err = s.st.FindAgent(ctx, cred.clientID)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.burnSecretCheck(cred)
-		return store.Agent{}, store.Org{}, clientRefused(errors.New("unknown client"))
+		return store.Agent{}, store.Org{}, nil, clientRefused(errors.New("unknown client"))
 	case err != nil:
-		return store.Agent{}, store.Org{}, internalError(fmt.Errorf("find client: %w", err))
+		return store.Agent{}, store.Org{}, nil, internalError(fmt.Errorf("find client: %w", err))
 	}
-	return agent, org, nil
+	return agent, org, secrets, nil
 }
 
 // burnSecretCheck hashes a presented secret that nothing will be compared
@@ -204,23 +214,18 @@ func (s *Server) burnSecretCheck(cred credentials) {
 
 // checkCredentials checks a client's credentials against the agent's.
 func (s *Server) checkCredentials(ctx context.Context, cred credentials, agent store.Agent,
-	now time.Time) *oauthError {
+	secrets []store.ClientSecret, now time.Time) *oauthError {
 	if cred.assertion != nil {
 		return s.checkAssertion(ctx, cred.assertion, agent, now)
 	}
-	return s.checkSecret(ctx, cred.secret, agent, now)
+	return s.checkSecret(cred.secret, secrets, now)
 }
 
 // checkSecret matches a presented secret against every live secret of the
 // agent, so that rotation overlaps work. Every stored hash is compared, in
 // constant time, whichever matches.
-func (s *Server) checkSecret(ctx context.Context, presented string, agent store.Agent,
+func (s *Server) checkSecret(presented string, secrets []store.ClientSecret,
 	now time.Time) *oauthError {
-	secrets, err := s.st.ListClientSecrets(ctx, agent.OrgID, agent.ID)
-	if err != nil {
-		return internalError(fmt.Errorf("list client secrets: %w", err))
-	}
-
 	matched := false
 	for _, sec := range secrets {
 		if s.hasher.Matches(presented, sec.Hash) && live(sec.ExpiresAt, sec.RevokedAt, now) {

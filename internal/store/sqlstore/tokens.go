@@ -43,6 +43,62 @@ func scanAgentAndOrg(s Scanner) (agentAndOrg, error) {
 	return agentAndOrg{agent: a, org: or.org()}, nil
 }
 
+// findClientQuery reads an agent, its organisation and its client secrets
+// in one round trip: one row per secret, or one row of empty secret
+// columns for an agent that has none.
+var findClientQuery = "SELECT " + qualify("a", agentCols) + ", " + qualify("o", orgCols) +
+	", COALESCE(s.id, ''), COALESCE(s.hash, ''), COALESCE(s.created_at, 0), " +
+	"COALESCE(s.expires_at, 0), COALESCE(s.revoked_at, 0)" +
+	" FROM agents a JOIN orgs o ON o.id = a.org_id" +
+	" LEFT JOIN client_secrets s ON s.org_id = a.org_id AND s.agent_id = a.id" +
+	" WHERE a.id = $1 ORDER BY s.id"
+
+// clientRow is one row of findClientQuery.
+type clientRow struct {
+	agentAndOrg
+	secret store.ClientSecret // ID is empty when the agent has no secret
+}
+
+func scanClient(s Scanner) (clientRow, error) {
+	var ar agentRow
+	var or orgRow
+	var r clientRow
+	var created, expires, revoked int64
+	dest := append(ar.dest(), or.dest()...)
+	dest = append(dest, &r.secret.ID, &r.secret.Hash, &created, &expires, &revoked)
+	if err := s.Scan(dest...); err != nil {
+		return clientRow{}, err
+	}
+	a, err := ar.agent()
+	if err != nil {
+		return clientRow{}, err
+	}
+	r.agent, r.org = a, or.org()
+	r.secret.OrgID, r.secret.AgentID = a.OrgID, a.ID
+	r.secret.CreatedAt, r.secret.ExpiresAt = fromMicros(created), fromMicros(expires)
+	r.secret.RevokedAt = fromMicros(revoked)
+	return r, nil
+}
+
+// FindClient implements store.Reader.
+func (s *Store) FindClient(ctx context.Context, id string) (store.Agent, store.Org,
+	[]store.ClientSecret, error) {
+	rows, err := queryAll(ctx, s.db, scanClient, findClientQuery, id)
+	if err != nil {
+		return store.Agent{}, store.Org{}, nil, wrap(fmt.Sprintf("find client %q", id), err)
+	}
+	if len(rows) == 0 {
+		return store.Agent{}, store.Org{}, nil, fmt.Errorf("find client %q: %w", id, store.ErrNotFound)
+	}
+	secrets := []store.ClientSecret{}
+	for _, r := range rows {
+		if r.secret.ID != "" {
+			secrets = append(secrets, r.secret)
+		}
+	}
+	return rows[0].agent, rows[0].org, secrets, nil
+}
+
 // FindAgent implements store.Reader.
 func (s *Store) FindAgent(ctx context.Context, id string) (store.Agent, store.Org, error) {
 	r, err := queryOne(ctx, s.db, scanAgentAndOrg, findAgentQuery, id)

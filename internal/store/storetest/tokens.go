@@ -66,6 +66,35 @@ func testFindAgent(t *testing.T, st store.Store) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 	_, _, err = st.FindAgent(ctx, o.ID)
 	require.ErrorIs(t, err, store.ErrNotFound, "an organisation id is no agent id")
+
+	// FindClient is the same lookup with the agent's secrets.
+	agent, org, secrets, err := st.FindClient(ctx, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, a, agent)
+	require.Equal(t, o, org)
+	require.Empty(t, secrets, "an agent without secrets is still found")
+
+	s1 := store.ClientSecret{ID: ids.New(ids.Secret), OrgID: o.ID, AgentID: a.ID, Hash: "h1",
+		CreatedAt: now(), ExpiresAt: now().Add(time.Hour)}
+	s2 := store.ClientSecret{ID: ids.New(ids.Secret), OrgID: o.ID, AgentID: a.ID, Hash: "h2",
+		CreatedAt: now(), RevokedAt: now()}
+	mustTx(t, st, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.CreateClientSecret(ctx, s2); err != nil {
+			return err
+		}
+		return tx.CreateClientSecret(ctx, s1)
+	})
+	agent, org, secrets, err = st.FindClient(ctx, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, a, agent)
+	require.Equal(t, o, org)
+	listed, err := st.ListClientSecrets(ctx, o.ID, a.ID)
+	require.NoError(t, err)
+	require.Equal(t, listed, secrets, "every secret, revoked ones too, as ListClientSecrets")
+	require.Len(t, secrets, 2)
+
+	_, _, _, err = st.FindClient(ctx, ids.New(ids.Agent))
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 // revocation returns a revocation of a token of the agent, not yet stored.
