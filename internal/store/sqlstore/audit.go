@@ -101,9 +101,12 @@ func (t *tx) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditRe
 	}
 	e.Time = store.Truncate(e.Time)
 
-	head, err := t.lockHead(ctx, e.OrgID)
-	if err != nil {
-		return store.AuditRecord{}, fmt.Errorf("append audit record: %w", err)
+	head, locked := t.heads[e.OrgID]
+	if !locked {
+		var err error
+		if head, err = t.lockHead(ctx, e.OrgID); err != nil {
+			return store.AuditRecord{}, fmt.Errorf("append audit record: %w", err)
+		}
 	}
 
 	r := store.AuditRecord{AuditEntry: e, Seq: head.Seq + 1, PrevHash: head.Hash}
@@ -111,6 +114,10 @@ func (t *tx) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditRe
 	if err := t.insertAudit(ctx, r); err != nil {
 		return store.AuditRecord{}, err
 	}
+	if t.heads == nil {
+		t.heads = map[string]store.AuditHead{}
+	}
+	t.heads[e.OrgID] = store.AuditHead{OrgID: e.OrgID, Seq: r.Seq, Hash: r.Hash}
 	return r, nil
 }
 

@@ -44,13 +44,15 @@ func (s *Store) ListEvents(ctx context.Context, afterSeq int64, limit int) (
 // event-producing transactions queue behind each other from there.
 func (t *tx) Enqueue(ctx context.Context, e store.Event) error {
 	op := fmt.Sprintf("enqueue event %q", e.ID)
-	if t.d.ForUpdate != "" {
+	if t.d.ForUpdate != "" && !t.outboxLocked {
 		var id int64
 		err := t.q.QueryRow(ctx,
 			"SELECT id FROM outbox_lock WHERE id = 1"+t.d.ForUpdate).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("%s: lock outbox: %w", op, err)
 		}
+		// Held until the transaction ends: later events need not ask.
+		t.outboxLocked = true
 	}
 
 	_, err := t.q.Exec(ctx,

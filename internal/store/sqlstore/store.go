@@ -75,6 +75,14 @@ func backoff(ctx context.Context, attempt int) error {
 type tx struct {
 	q Querier
 	d *Dialect
+
+	// heads are the audit chain heads this transaction has locked, as it
+	// last moved them. The lock lasts until the transaction ends, so no
+	// other writer can move a head meanwhile, and a batch of records for
+	// one organisation locks its head once rather than once a record.
+	heads map[string]store.AuditHead
+	// outboxLocked is set once this transaction holds the outbox lock.
+	outboxLocked bool
 }
 
 var _ store.Tx = (*tx)(nil)

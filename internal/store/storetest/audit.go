@@ -75,3 +75,25 @@ func testConcurrentAudit(t *testing.T, st store.Store) {
 	require.NoError(t, err)
 	require.Equal(t, []store.AuditHead{{OrgID: o.ID, Seq: n, Hash: recs[n-1].Hash}}, heads)
 }
+
+// testBatchedAudit appends records of two organisations, interleaved, in
+// one transaction, as the audit writer's batches do, then more in a
+// second one: each chain links in order across both.
+func testBatchedAudit(t *testing.T, st store.Store) {
+	a, b := newOrg(t, st), newOrg(t, st)
+	appendAll := func(orgs ...string) {
+		mustTx(t, st, func(ctx context.Context, tx store.Tx) error {
+			for i, o := range orgs {
+				if _, err := tx.AppendAudit(ctx, entry(o, i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	appendAll(a.ID, b.ID, a.ID, a.ID, b.ID)
+	appendAll(b.ID, a.ID)
+
+	requireChain(t, scanAll(t, st, a.ID), 4)
+	requireChain(t, scanAll(t, st, b.ID), 3)
+}

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"locked reads prevent lost updates", testLockedUpdates},
 		{"audit records form a chain", testAuditChain},
 		{"concurrent audit appends never fork", testConcurrentAudit},
+		{"one transaction appends to several chains", testBatchedAudit},
 		{"outbox events come in order", testOutbox},
 		{"token lifetimes round trip", testTokenTTLs},
 		{"agents are found by id alone with their organisation", testFindAgent},
