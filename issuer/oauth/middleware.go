@@ -4,48 +4,22 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"strconv"
 	"time"
 
-	"github.com/agentidp/agentidp/internal/ids"
 	"github.com/agentidp/agentidp/internal/reqctx"
+	"github.com/agentidp/agentidp/internal/telemetry"
 )
-
-// clientRequestID is the form of an X-Request-Id a client may choose.
-var clientRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // recorder remembers what a handler answered, for the log line and the
 // metrics.
 type recorder struct {
-	http.ResponseWriter
-	status int
+	telemetry.StatusRecorder
 	// errCode is the OAuth error code of a refusal.
 	errCode string
 	// clientID is the client the request authenticated as, or tried to.
 	clientID string
-}
-
-// WriteHeader records the status.
-func (rec *recorder) WriteHeader(code int) {
-	if rec.status == 0 {
-		rec.status = code
-	}
-	rec.ResponseWriter.WriteHeader(code)
-}
-
-// Write records an implicit 200.
-func (rec *recorder) Write(b []byte) (int, error) {
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	return rec.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (rec *recorder) Unwrap() http.ResponseWriter {
-	return rec.ResponseWriter
 }
 
 // noteClient records the client a request named, for the log line. A
@@ -61,13 +35,10 @@ func noteClient(w http.ResponseWriter, clientID string) {
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := r.Header.Get("X-Request-Id")
-		if !clientRequestID.MatchString(id) {
-			id = ids.New(ids.Request)
-		}
+		id := telemetry.RequestIDOf(r.Header.Get("X-Request-Id"))
 		r = r.WithContext(reqctx.WithRequestID(r.Context(), id))
 		w.Header().Set("X-Request-Id", id)
-		rec := &recorder{ResponseWriter: w}
+		rec := &recorder{StatusRecorder: telemetry.StatusRecorder{ResponseWriter: w}}
 
 		defer s.finish(rec, r, start)
 		defer s.recoverPanic(rec, r)
@@ -88,17 +59,17 @@ func (s *Server) recoverPanic(rec *recorder, r *http.Request) {
 
 	s.log.ErrorContext(r.Context(), "oauth handler panicked", logPanic, fmt.Sprint(v),
 		logStack, string(debug.Stack()))
-	if rec.status == 0 {
+	if rec.Status == 0 {
 		s.fail(rec, r, internalError(errors.New("handler panicked")))
 		return
 	}
-	rec.status = http.StatusInternalServerError
+	rec.Status = http.StatusInternalServerError
 }
 
 // finish writes the log line and the metrics of a request. It logs no
 // header, body or query: only what is safe to keep.
 func (s *Server) finish(rec *recorder, r *http.Request, start time.Time) {
-	status := rec.status
+	status := rec.Status
 	if status == 0 {
 		status = http.StatusOK
 	}

@@ -4,47 +4,21 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/agentidp/agentidp/internal/ids"
 	"github.com/agentidp/agentidp/internal/reqctx"
+	"github.com/agentidp/agentidp/internal/telemetry"
 )
-
-// clientRequestID is the form of an X-Request-Id a client may choose.
-var clientRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // recorder remembers what a handler answered, for the access log and the
 // metrics.
 type recorder struct {
-	http.ResponseWriter
-	status int
+	telemetry.StatusRecorder
 	// keyID is the id of the key that authenticated the request, if any.
 	keyID string
-}
-
-// WriteHeader records the status.
-func (rec *recorder) WriteHeader(code int) {
-	if rec.status == 0 {
-		rec.status = code
-	}
-	rec.ResponseWriter.WriteHeader(code)
-}
-
-// Write records an implicit 200.
-func (rec *recorder) Write(b []byte) (int, error) {
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	return rec.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (rec *recorder) Unwrap() http.ResponseWriter {
-	return rec.ResponseWriter
 }
 
 // observe wraps next with what every request gets, matched or not: a
@@ -53,10 +27,10 @@ func (rec *recorder) Unwrap() http.ResponseWriter {
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := requestID(r.Header.Get("X-Request-Id"))
+		id := telemetry.RequestIDOf(r.Header.Get("X-Request-Id"))
 		r = r.WithContext(reqctx.WithRequestID(r.Context(), id))
 		w.Header().Set("X-Request-Id", id)
-		rec := &recorder{ResponseWriter: w}
+		rec := &recorder{StatusRecorder: telemetry.StatusRecorder{ResponseWriter: w}}
 
 		defer s.finish(rec, r, start)
 		defer s.recoverPanic(rec, r)
@@ -69,15 +43,6 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(rec, r)
 	})
-}
-
-// requestID returns the client's request id if it has the allowed form,
-// else a fresh one.
-func requestID(fromClient string) string {
-	if clientRequestID.MatchString(fromClient) {
-		return fromClient
-	}
-	return ids.New(ids.Request)
 }
 
 // recoverPanic turns a handler's panic into a 500 problem, unless the
@@ -93,18 +58,18 @@ func (s *Server) recoverPanic(rec *recorder, r *http.Request) {
 
 	s.log.ErrorContext(r.Context(), "handler panicked", logPanic, fmt.Sprint(v),
 		logStack, string(debug.Stack()))
-	if rec.status == 0 {
+	if rec.Status == 0 {
 		s.fail(rec, r, errors.New("handler panicked"))
 		return
 	}
 	// The status line is gone: make the client see a broken response.
-	rec.status = http.StatusInternalServerError
+	rec.Status = http.StatusInternalServerError
 }
 
 // finish writes the access log line and the metrics of a request. It never
 // logs a header, a body or a query: only what is safe to keep.
 func (s *Server) finish(rec *recorder, r *http.Request, start time.Time) {
-	status := rec.status
+	status := rec.Status
 	if status == 0 {
 		status = http.StatusOK
 	}
