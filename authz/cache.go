@@ -163,20 +163,6 @@ func (c *decisions) intern(claims *tokenClaims, partner string,
 	return id
 }
 
-// wait blocks until every write so far is visible; for tests.
-func (c *decisions) wait() {
-	c.ok.Wait()
-	c.bad.Wait()
-	c.ids.Wait()
-}
-
-// clear empties every cache.
-func (c *decisions) clear() {
-	c.ok.Clear()
-	c.bad.Clear()
-	c.ids.Clear()
-}
-
 func (c *decisions) close() {
 	c.ok.Close()
 	c.bad.Close()

@@ -80,3 +80,22 @@ func FuzzClaimsMatchEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// UnmarshalJSON lets encoding/json read an "aud" as the scanner does, for
+// the differential test: one string or an array of them.
+func (a *audience) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var one string
+		if err := json.Unmarshal(b, &one); err != nil {
+			return errMalformed
+		}
+		*a = audience{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errMalformed
+	}
+	*a = many
+	return nil
+}

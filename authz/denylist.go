@@ -108,29 +108,6 @@ func (d *Denylist) Apply(changes ...Denial) {
 	d.cur.Store(next)
 }
 
-// Prune forgets the token denials that expired before now: a verifier
-// refuses those tokens for their exp anyway.
-func (d *Denylist) Prune(now time.Time) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	cur := d.cur.Load()
-	if cur == nil {
-		return
-	}
-	next := &denyState{issuers: make(map[string]*issuerDenials, len(cur.issuers))}
-	for iss, den := range cur.issuers {
-		c := &issuerDenials{tokens: make(map[string]tokenDenial, len(den.tokens)),
-			agents: den.agents, orgs: den.orgs}
-		for jti, t := range den.tokens {
-			if t.until == 0 || t.until >= now.Unix() {
-				c.tokens[jti] = t
-			}
-		}
-		next.issuers[iss] = c
-	}
-	d.cur.Store(next)
-}
-
 // Len returns how many tokens, agents and organisations are refused.
 func (d *Denylist) Len() (tokens, agents, orgs int) {
 	s := d.cur.Load()

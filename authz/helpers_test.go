@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentidp/agentidp/authz/keyset"
+	"github.com/agentidp/agentidp/internal/testclock"
 )
 
 const (
@@ -29,23 +30,8 @@ const (
 	testAgent   = "agt_01billing"
 )
 
-// clock is a settable clock for the server and the key set.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// clock is the settable test clock.
+type clock = testclock.Clock
 
 // signingKey is a private key with its kid and algorithm.
 type signingKey struct {
@@ -102,7 +88,7 @@ type env struct {
 
 func newEnv(t testing.TB, edit func(*Config)) *env {
 	t.Helper()
-	e := &env{clock: &clock{t: time.Unix(1_800_000_000, 0)}, deny: NewDenylist(),
+	e := &env{clock: testclock.New(time.Unix(1_800_000_000, 0)), deny: NewDenylist(),
 		docs: map[string][]byte{}}
 	e.signing = newKey(t, jose.ES256, "k1")
 	e.docs[testIssuer] = jwks(t, e.signing)
@@ -275,4 +261,18 @@ type blockingSource struct{}
 func (blockingSource) Fetch(ctx context.Context) (keyset.Document, error) {
 	<-ctx.Done()
 	return keyset.Document{}, ctx.Err()
+}
+
+// wait blocks until every write so far is visible; for tests.
+func (c *decisions) wait() {
+	c.ok.Wait()
+	c.bad.Wait()
+	c.ids.Wait()
+}
+
+// clear empties every cache.
+func (c *decisions) clear() {
+	c.ok.Clear()
+	c.bad.Clear()
+	c.ids.Clear()
 }

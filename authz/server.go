@@ -255,8 +255,8 @@ func (s *Server) verdictOf(ctx context.Context, token string,
 		return nil, reason, 0
 	}
 	s.cache.keep(v, now)
-	reason, _ = s.stillValid(v, now)
-	return v, reason, 0
+	// Its lifetime and key were checked just now; its revocation was not.
+	return v, s.revocation(v), 0
 }
 
 // stillValid checks what may have changed since a verdict was reached:
@@ -267,17 +267,20 @@ func (s *Server) stillValid(v *verdict, now time.Time) (reason string, recheck b
 	if float64(now.Unix()) >= v.exp+s.leeway {
 		return ReasonExpired, false
 	}
-	st := s.denylist.snapshot()
-	if st == nil {
-		return ReasonUnavailable, false
-	}
-	if r := st.refusal(v.id.issuer, v.jti, v.id.subject, v.id.org); r != "" {
+	if r := s.revocation(v); r != "" {
 		return r, false
 	}
-	if !s.keys.Has(v.id.issuer, v.kid) {
-		return "", true
+	return "", !s.keys.Has(v.id.issuer, v.kid)
+}
+
+// revocation returns the reason the revocation state refuses a verdict's
+// token, ReasonUnavailable while that state is not loaded, or "".
+func (s *Server) revocation(v *verdict) string {
+	st := s.denylist.snapshot()
+	if st == nil {
+		return ReasonUnavailable
 	}
-	return "", false
+	return st.refusal(v.id.issuer, v.jti, v.id.subject, v.id.org)
 }
 
 // admit applies the route's requirements to a verified identity.

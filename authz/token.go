@@ -204,24 +204,6 @@ func bytesOf(s string) []byte {
 // array of them.
 type audience []string
 
-// UnmarshalJSON accepts a string or an array of strings.
-func (a *audience) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		var one string
-		if err := json.Unmarshal(b, &one); err != nil {
-			return errMalformed
-		}
-		*a = audience{one}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
-		return errMalformed
-	}
-	*a = many
-	return nil
-}
-
 // contains reports whether the audience names want.
 func (a audience) contains(want string) bool {
 	for _, v := range a {

@@ -24,28 +24,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentidp/agentidp/authz/keyset"
+	"github.com/agentidp/agentidp/internal/testclock"
 )
 
-// clock is a settable clock for Config.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the settable test clock.
+type clock = testclock.Clock
 
 func newClock() *clock {
-	return &clock{t: time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	return testclock.New(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC))
 }
 
 // Server modes of jwksServer.

@@ -171,7 +171,7 @@ func TestDependenciesAreSeen(t *testing.T) {
 // package may depend on them.
 func TestNoPackageImportsTestHelpers(t *testing.T) {
 	helpers := []string{module + "/internal/store/testdb", module + "/internal/store/pgtest",
-		module + "/internal/store/storetest"}
+		module + "/internal/store/storetest", module + "/internal/testclock"}
 	for _, p := range goList(t, "-json=ImportPath,Deps,Error", "./...") {
 		if strings.HasPrefix(p.ImportPath, module+"/internal/store/") {
 			continue // the helpers themselves and the backends' own suites

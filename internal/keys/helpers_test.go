@@ -18,7 +18,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +29,7 @@ import (
 	"github.com/agentidp/agentidp/internal/store/pgtest"
 	"github.com/agentidp/agentidp/internal/store/postgres"
 	"github.com/agentidp/agentidp/internal/store/sqlite"
+	"github.com/agentidp/agentidp/internal/testclock"
 )
 
 // database is one test database that several instances open, each with a
@@ -109,29 +109,14 @@ func newPostgres(t *testing.T) database {
 	return database{open: open, dump: dump}
 }
 
-// clock is a fake clock that moves only when told.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the settable test clock.
+type clock = testclock.Clock
 
 // t0 is where every fake clock starts.
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func newClock() *clock {
-	return &clock{now: t0}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
+	return testclock.New(t0)
 }
 
 // newKEK returns a fresh random KEK.

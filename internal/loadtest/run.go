@@ -59,12 +59,14 @@ func Run(ctx context.Context, workers int, d time.Duration, f Func) Result {
 	// the context does would report a failure for a call the end cut off.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The clock starts before the timer, so that Elapsed is never less
+	// than d when the timer ends the run.
+	start := time.Now()
 	stop := time.AfterFunc(d, cancel)
 	defer stop.Stop()
 
 	per := make([]Result, workers)
 	var wg sync.WaitGroup
-	start := time.Now()
 	for w := range workers {
 		wg.Go(func() { per[w] = work(ctx, w, f) })
 	}

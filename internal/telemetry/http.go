@@ -1,8 +1,13 @@
 package telemetry
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
+	"runtime/debug"
 
 	"github.com/agentidp/agentidp/internal/ids"
 )
@@ -49,4 +54,26 @@ func (rec *StatusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (rec *StatusRecorder) Unwrap() http.ResponseWriter {
 	return rec.ResponseWriter
+}
+
+// HandlePanic is what HTTP middleware does with v, the value recover
+// returned in its deferred call: nothing when there was no panic; the
+// panic again for http.ErrAbortHandler, which the server handles; else it
+// logs the panic with its stack and calls fail to answer 500 when nothing
+// was written yet. When the response had begun, only the recorded status
+// changes, so that the log line and the metrics say 500.
+func HandlePanic(ctx context.Context, log *slog.Logger, v any, rec *StatusRecorder, fail func()) {
+	if v == nil {
+		return
+	}
+	if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+		panic(v)
+	}
+	log.ErrorContext(ctx, "handler panicked", slog.String("panic", fmt.Sprint(v)),
+		slog.String("stack", string(debug.Stack())))
+	if rec.Status == 0 {
+		fail()
+		return
+	}
+	rec.Status = http.StatusInternalServerError
 }

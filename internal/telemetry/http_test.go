@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -41,4 +42,26 @@ func TestStatusRecorderRemembersTheFirstStatus(t *testing.T) {
 	rec.WriteHeader(http.StatusTeapot)
 	require.Equal(t, http.StatusOK, rec.Status, "a body first means 200")
 	require.NotNil(t, http.NewResponseController(rec))
+}
+
+func TestHandlePanic(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	run := func(wrote bool, v any) (failed bool, status int) {
+		rec := &StatusRecorder{ResponseWriter: httptest.NewRecorder()}
+		if wrote {
+			rec.WriteHeader(http.StatusAccepted)
+		}
+		HandlePanic(t.Context(), log, v, rec, func() { failed = true })
+		return failed, rec.Status
+	}
+
+	failed, status := run(false, nil)
+	require.False(t, failed, "no panic, nothing to do")
+	require.Zero(t, status)
+	failed, _ = run(false, "boom")
+	require.True(t, failed, "nothing written yet: the caller answers 500")
+	failed, status = run(true, "boom")
+	require.False(t, failed, "an answer begun cannot be replaced")
+	require.Equal(t, http.StatusInternalServerError, status, "but the log says 500")
+	require.PanicsWithValue(t, http.ErrAbortHandler, func() { run(false, http.ErrAbortHandler) })
 }

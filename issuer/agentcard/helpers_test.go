@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,27 +18,13 @@ import (
 	"github.com/agentidp/agentidp/internal/ids"
 	"github.com/agentidp/agentidp/internal/keys"
 	"github.com/agentidp/agentidp/internal/store"
+	"github.com/agentidp/agentidp/internal/testclock"
 	"github.com/agentidp/agentidp/issuer/agentcard"
 	"github.com/agentidp/agentidp/issuer/did"
 )
 
-// clock is a settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// clock is the settable test clock.
+type clock = testclock.Clock
 
 // env serves the DID documents, the resolver, cards, badges and status
 // lists over HTTPS on a real store with real signing keys.
@@ -53,7 +38,7 @@ type env struct {
 }
 
 func newEnv(t testing.TB, st store.Store) *env {
-	e := &env{st: st, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
+	e := &env{st: st, clock: testclock.New(time.Now().UTC().Truncate(time.Second))}
 	raw := make([]byte, keys.KEKSize)
 	_, _ = rand.Read(raw)
 	kek, err := keys.NewKEK(raw)

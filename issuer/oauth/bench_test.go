@@ -17,6 +17,7 @@ import (
 	"github.com/agentidp/agentidp/internal/keys"
 	"github.com/agentidp/agentidp/internal/store"
 	"github.com/agentidp/agentidp/internal/store/testdb"
+	"github.com/agentidp/agentidp/internal/testclock"
 	"github.com/agentidp/agentidp/issuer/oauth"
 )
 
@@ -28,10 +29,10 @@ import (
 // rate/baseline = baseline ns/op ÷ endpoint ns/op.
 func BenchmarkTokenEndpoint(b *testing.B) {
 	b.Run("baseline", func(b *testing.B) {
-		runParallel(b, baselineHandler(startKeys(b, testdb.SQLite(b), &clock{t: time.Now()})),
+		runParallel(b, baselineHandler(startKeys(b, testdb.SQLite(b), testclock.New(time.Now()))),
 			func() *http.Request { return httptest.NewRequestWithContext(b.Context(), http.MethodPost, "/", nil) })
 	})
-	base := baselineHandler(startKeys(b, testdb.SQLite(b), &clock{t: time.Now()}))
+	base := baselineHandler(startKeys(b, testdb.SQLite(b), testclock.New(time.Now())))
 	for _, bk := range testdb.Backends {
 		for _, rec := range []string{"auditlog", "tx-per-record"} {
 			b.Run(bk.Name+"/client_secret_post/"+rec, func(b *testing.B) {

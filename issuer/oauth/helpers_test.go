@@ -15,7 +15,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,6 +27,7 @@ import (
 	"github.com/agentidp/agentidp/internal/secret"
 	"github.com/agentidp/agentidp/internal/store"
 	"github.com/agentidp/agentidp/internal/store/testdb"
+	"github.com/agentidp/agentidp/internal/testclock"
 	"github.com/agentidp/agentidp/issuer"
 	"github.com/agentidp/agentidp/issuer/oauth"
 )
@@ -41,23 +41,8 @@ func forEachBackend(t *testing.T, test func(t *testing.T, e *env)) {
 	}
 }
 
-// clock is a settable clock shared by the server and the signing keys.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// clock is the settable test clock.
+type clock = testclock.Clock
 
 // syncRecorder writes each record in a transaction of its own: the
 // simplest Recorder that is plainly correct. fail makes it refuse.
@@ -98,7 +83,7 @@ type env struct {
 
 // newEnv starts a server on st; edit, when not nil, changes its config.
 func newEnv(t testing.TB, st store.Store, edit func(*oauth.Config)) *env {
-	e := &env{st: st, clock: &clock{t: time.Now().UTC().Truncate(time.Second)},
+	e := &env{st: st, clock: testclock.New(time.Now().UTC().Truncate(time.Second)),
 		audit: &syncRecorder{st: st}}
 	var err error
 	e.hasher, err = secret.NewHasher([]byte(strings.Repeat("k", secret.MinKeyBytes)))

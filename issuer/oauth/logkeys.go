@@ -11,8 +11,6 @@ const (
 	logDuration    = "duration"
 	logRequestID   = "request_id"
 	logError       = "error"
-	logPanic       = "panic"
-	logStack       = "stack"
 	logJTI         = "jti"
 	logKID         = "kid"
 	logRevocations = "revocations"

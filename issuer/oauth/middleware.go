@@ -2,9 +2,7 @@ package oauth
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
-	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -49,21 +47,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 // recoverPanic turns a handler's panic into a server_error, unless the
 // response had already begun.
 func (s *Server) recoverPanic(rec *recorder, r *http.Request) {
-	v := recover()
-	if v == nil {
-		return
-	}
-	if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
-		panic(v)
-	}
-
-	s.log.ErrorContext(r.Context(), "oauth handler panicked", logPanic, fmt.Sprint(v),
-		logStack, string(debug.Stack()))
-	if rec.Status == 0 {
+	telemetry.HandlePanic(r.Context(), s.log, recover(), &rec.StatusRecorder, func() {
 		s.fail(rec, r, internalError(errors.New("handler panicked")))
-		return
-	}
-	rec.Status = http.StatusInternalServerError
+	})
 }
 
 // finish writes the log line and the metrics of a request. It logs no

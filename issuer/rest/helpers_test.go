@@ -29,6 +29,7 @@ import (
 	"github.com/agentidp/agentidp/internal/store/pgtest"
 	"github.com/agentidp/agentidp/internal/store/postgres"
 	"github.com/agentidp/agentidp/internal/store/sqlite"
+	"github.com/agentidp/agentidp/internal/testclock"
 	"github.com/agentidp/agentidp/issuer"
 )
 
@@ -69,28 +70,11 @@ func openPostgres(t testing.TB) store.Store {
 	return st
 }
 
-// clock is a settable clock for the server under test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the settable test clock.
+type clock = testclock.Clock
 
 func newClock() *clock {
-	return &clock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-// Now returns the current test time.
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward.
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	return testclock.New(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // logBuffer collects log output from concurrent handlers.

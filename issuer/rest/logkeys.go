@@ -9,6 +9,4 @@ const (
 	logRequestID = "request_id"
 	logKeyID     = "key_id"
 	logError     = "error"
-	logPanic     = "panic"
-	logStack     = "stack"
 )

@@ -2,9 +2,7 @@ package rest
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -48,22 +46,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 // recoverPanic turns a handler's panic into a 500 problem, unless the
 // response had already begun.
 func (s *Server) recoverPanic(rec *recorder, r *http.Request) {
-	v := recover()
-	if v == nil {
-		return
-	}
-	if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
-		panic(v)
-	}
-
-	s.log.ErrorContext(r.Context(), "handler panicked", logPanic, fmt.Sprint(v),
-		logStack, string(debug.Stack()))
-	if rec.Status == 0 {
+	telemetry.HandlePanic(r.Context(), s.log, recover(), &rec.StatusRecorder, func() {
 		s.fail(rec, r, errors.New("handler panicked"))
-		return
-	}
-	// The status line is gone: make the client see a broken response.
-	rec.Status = http.StatusInternalServerError
+	})
 }
 
 // finish writes the access log line and the metrics of a request. It never
